@@ -1,0 +1,121 @@
+"""Grouping: papers by day, and one taxonomy abstraction for categories, topics, authors and organisations."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from itertools import groupby
+from typing import Callable, Iterable
+
+from .arxiv_categories import ARXIV_CATEGORY_NAMES
+from .config import SiteConfig, TopicRule
+from .records import Paper
+from .slugs import slugify, unique_slugs
+
+
+def newest_first(paper: Paper) -> tuple:
+    return (-paper.date.toordinal(), -paper.votes, paper.title.casefold(), paper.id)
+
+
+def most_voted_first(paper: Paper) -> tuple:
+    return (-paper.votes, paper.title.casefold(), paper.id)
+
+
+@dataclass
+class Term:
+    slug: str
+    name: str
+    description: str = ""
+    papers: list[Paper] = field(default_factory=list)
+
+
+@dataclass
+class Taxonomy:
+    """A way of grouping papers into named terms, each with its own pages and feeds."""
+    key: str        # URL folder and identifier: "categories"
+    singular: str   # "category"
+    title: str      # "Categories"
+    terms: list[Term]  # sorted by name
+    of_paper: dict[str, list[Term]]  # paper id → its terms, in the paper's own order
+
+
+TermsOf = Callable[[Paper], Iterable[tuple[str, str]]]  # paper → (slug, display name) pairs
+
+
+def build_taxonomy(key: str, singular: str, title: str, papers: list[Paper], terms_of: TermsOf,
+                   descriptions: dict[str, str] | None = None) -> Taxonomy:
+    terms: dict[str, Term] = {}
+    of_paper: dict[str, list[Term]] = {}
+    for paper in papers:
+        for slug, name in dict(terms_of(paper)).items():
+            term = terms.setdefault(slug, Term(slug, name, (descriptions or {}).get(slug, "")))
+            term.papers.append(paper)
+            of_paper.setdefault(paper.id, []).append(term)
+    for term in terms.values():
+        term.papers.sort(key=newest_first)
+    ordered = sorted(terms.values(), key=lambda t: (t.name.casefold(), t.slug))
+    return Taxonomy(key, singular, title, ordered, of_paper)
+
+
+class TopicMatcher:
+    """A paper is in a topic when a keyword occurs as a whole word or phrase, or the record names it."""
+
+    def __init__(self, rules: tuple[TopicRule, ...]):
+        self.rules = rules
+        self.patterns = [
+            (rule, re.compile(r"(?<!\w)(?:" + "|".join(re.escape(k) for k in rule.keywords) + r")(?!\w)",
+                              re.IGNORECASE) if rule.keywords else None)
+            for rule in rules
+        ]
+        self.by_label = {label.casefold(): rule for rule in rules for label in (rule.name, rule.slug)}
+
+    def __call__(self, paper: Paper) -> list[tuple[str, str]]:
+        text = f"{paper.title}\n{paper.abstract}"
+        found = [(rule.slug, rule.name) for rule, pattern in self.patterns if pattern and pattern.search(text)]
+        for label in paper.topics:
+            rule = self.by_label.get(label.casefold())
+            found.append((rule.slug, rule.name) if rule else (slugify(label), label))
+        return found
+
+
+def category_name(code: str, overrides: dict[str, str]) -> str:
+    return overrides.get(code) or ARXIV_CATEGORY_NAMES.get(code) or code
+
+
+@dataclass
+class Day:
+    date: dt.date
+    papers: list[Paper]  # most votes first
+
+    @property
+    def key(self) -> str:
+        return self.date.isoformat()
+
+
+@dataclass
+class Catalog:
+    papers: list[Paper]            # newest first
+    days: list[Day]                # newest first
+    taxonomies: dict[str, Taxonomy]
+
+    def terms(self, paper: Paper, key: str) -> list[Term]:
+        return self.taxonomies[key].of_paper.get(paper.id, [])
+
+
+def build_catalog(papers: list[Paper], config: SiteConfig) -> Catalog:
+    ordered = sorted(papers, key=newest_first)
+    days = [Day(date, sorted(group, key=most_voted_first))
+            for date, group in groupby(ordered, key=lambda p: p.date)]
+    author_slugs = unique_slugs([name for p in papers for name in p.authors])
+    org_slugs = unique_slugs([p.organization for p in papers if p.organization])
+    taxonomies = [
+        build_taxonomy("categories", "category", "Categories", ordered,
+                       lambda p: [(code, category_name(code, config.categories)) for code in p.categories]),
+        build_taxonomy("topics", "topic", "Topics", ordered, TopicMatcher(config.topics),
+                       {rule.slug: rule.description for rule in config.topics}),
+        build_taxonomy("authors", "author", "Authors", ordered,
+                       lambda p: [(author_slugs[name], name) for name in p.authors]),
+        build_taxonomy("organizations", "organization", "Organizations", ordered,
+                       lambda p: [(org_slugs[p.organization], p.organization)] if p.organization else []),
+    ]
+    return Catalog(ordered, days, {t.key: t for t in taxonomies})

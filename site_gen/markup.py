@@ -1,0 +1,105 @@
+"""Record text → safe HTML: Markdown abstracts and titles with inline TeX rendered as MathML.
+
+Raw HTML in records is never interpreted (markdown-it with html disabled). latex2mathml
+does not escape what it copies from the TeX (`\\text{<script>}`) and passes `\\href`
+through, so its output is re-built from an allowlist and anything outside it falls back to
+the TeX source shown as text.
+"""
+from __future__ import annotations
+
+import functools
+import html
+import re
+import xml.etree.ElementTree as ET
+
+from latex2mathml.converter import convert as latex_to_mathml
+from markdown_it import MarkdownIt
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+MATHML_NS = "{http://www.w3.org/1998/Math/MathML}"
+MATHML_ELEMENTS = frozenset("""
+    math mrow mi mn mo ms mtext mspace msup msub msubsup mfrac msqrt mroot mover munder munderover
+    mtable mtr mtd mstyle mpadded mphantom menclose merror mmultiscripts mprescripts none semantics
+""".split())
+MATHML_ATTRIBUTES = frozenset("""
+    display mathvariant stretchy fence separator lspace rspace accent accentunder linethickness
+    columnalign rowalign rowspacing columnspacing displaystyle scriptlevel width height depth notation
+    form minsize maxsize symmetric movablelimits largeop columnlines rowlines frame framespacing
+""".split())
+
+
+def _rebuild(element: ET.Element) -> str:
+    tag = element.tag.removeprefix(MATHML_NS)
+    if tag not in MATHML_ELEMENTS:
+        raise ValueError(f"element {tag} not allowed")
+    attributes = []
+    for name, value in sorted(element.attrib.items()):
+        if name not in MATHML_ATTRIBUTES:
+            raise ValueError(f"attribute {name} not allowed")
+        attributes.append(f' {name}="{html.escape(value)}"')
+    children = "".join(_rebuild(child) + html.escape(child.tail or "", quote=False) for child in element)
+    return f"<{tag}{''.join(attributes)}>{html.escape(element.text or '', quote=False)}{children}</{tag}>"
+
+
+@functools.lru_cache(maxsize=4096)
+def tex_to_mathml(tex: str, display: bool = False) -> str | None:
+    """Sanitised MathML for a TeX snippet, or None when it cannot be rendered safely."""
+    try:
+        tree = ET.fromstring(latex_to_mathml(tex, display="block" if display else "inline"))
+        return _rebuild(tree)
+    except Exception:  # latex2mathml raises many types on bad TeX; all mean "show the source"
+        return None
+
+
+def _render_math(content: str, options: dict) -> str:
+    display = bool(options.get("display_mode"))
+    mathml = tex_to_mathml(content, display)
+    if mathml is None:
+        delimiter = "$$" if display else "$"
+        return f'<code class="tex">{html.escape(delimiter + content + delimiter)}</code>'
+    return mathml
+
+
+def _render_tex_source(content: str, options: dict) -> str:
+    delimiter = "$$" if options.get("display_mode") else "$"
+    return html.escape(delimiter + content + delimiter)
+
+
+def _markdown(preset: str, math_renderer) -> MarkdownIt:
+    md = MarkdownIt(preset, {"html": False, "linkify": False, "typographer": False})
+    md.use(dollarmath_plugin, allow_digits=False, renderer=math_renderer)
+    md.validateLink = _safe_link
+    return md
+
+
+def _safe_link(url: str) -> bool:
+    return bool(re.match(r"(https?:|mailto:|#|/)", url.strip(), re.IGNORECASE))
+
+
+_ABSTRACT = _markdown("commonmark", _render_math)
+_ABSTRACT_FOR_FEEDS = _markdown("commonmark", _render_tex_source)
+_TITLE = _markdown("zero", _render_math)
+# "zero" disables every rule; dollarmath adds its own inline rule, which must be enabled.
+_TITLE.enable(["math_inline"])
+
+
+def abstract_html(text: str) -> str:
+    return _ABSTRACT.render(text)
+
+
+def abstract_html_for_feeds(text: str) -> str:
+    """The abstract as HTML with TeX left as source: feed readers do not all show MathML."""
+    return _ABSTRACT_FOR_FEEDS.render(text)
+
+
+def title_html(text: str) -> str:
+    return _TITLE.renderInline(text)
+
+
+def excerpt(text: str, limit: int = 280) -> str:
+    """Plain text cut at a word boundary, for cards and email."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit].rsplit(" ", 1)[0].rstrip(",.;:")
+    return cut + "…"

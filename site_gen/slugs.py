@@ -1,0 +1,27 @@
+"""URL slugs for names (topics, authors, organisations) and for titles used as record ids."""
+from __future__ import annotations
+
+import hashlib
+
+from slugify import slugify as _slugify
+
+
+def slugify(text: str, max_length: int = 80) -> str:
+    """ASCII, lowercase, hyphen-separated; never empty (falls back to a short hash)."""
+    slug = _slugify(text, max_length=max_length, word_boundary=True, save_order=True)
+    return slug or "x-" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
+
+
+def unique_slugs(names: list[str]) -> dict[str, str]:
+    """Map each distinct name to a slug; names that slug alike get -2, -3 … in sorted order."""
+    used: set[str] = set()
+    result: dict[str, str] = {}
+    for name in sorted(set(names)):
+        base = slug = slugify(name)
+        suffix = 1
+        while slug in used:
+            suffix += 1
+            slug = f"{base}-{suffix}"
+        used.add(slug)
+        result[name] = slug
+    return result

@@ -1,0 +1,52 @@
+"""Where every page and feed lives: one place maps things to output paths and URLs.
+
+Internal links are root-relative (base_url's path + the page's path), so the site works
+under a sub-path such as https://example.org/papers/; canonical links and feeds are absolute.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+
+
+class Urls:
+    def __init__(self, base_url: str, base_path: str):
+        self.base_url = base_url
+        self.base_path = base_path
+
+    # --- page locations, relative to the site root ("" is the home page) --------------------
+    @staticmethod
+    def paper(paper_id: str) -> str:
+        return f"papers/{paper_id}/"
+
+    @staticmethod
+    def day(date: dt.date) -> str:
+        return f"days/{date.isoformat()}/"
+
+    @staticmethod
+    def term(taxonomy: str, slug: str, page: int = 1) -> str:
+        return f"{taxonomy}/{slug}/" if page == 1 else f"{taxonomy}/{slug}/page/{page}/"
+
+    @staticmethod
+    def term_feed(taxonomy: str, slug: str, kind: str) -> str:
+        return f"{taxonomy}/{slug}/{kind}.xml"
+
+    @staticmethod
+    def site_feed(kind: str) -> str:
+        return f"feeds/{kind}.xml"
+
+    # --- turning locations into links and files ---------------------------------------------
+    def link(self, location: str) -> str:
+        return self.base_path + location
+
+    def absolute(self, location: str) -> str:
+        return self.base_url + location
+
+    @staticmethod
+    def file_for(location: str) -> str:
+        """Output file of a location: directories get index.html. Rejects anything leaving the root."""
+        path = location + "index.html" if location == "" or location.endswith("/") else location
+        normal = posixpath.normpath(path)
+        if normal.startswith(("../", "/")) or normal == ".." or normal != path:
+            raise ValueError(f"unsafe output path: {location!r}")
+        return path
