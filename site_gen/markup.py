@@ -96,9 +96,15 @@ def title_html(text: str) -> str:
     return _TITLE.renderInline(text)
 
 
+def plain_text(text: str) -> str:
+    """The abstract as a reader sees it, without Markdown syntax or markup (TeX kept as source)."""
+    blocks_apart = re.sub(r"</?(?:p|li|ul|ol|h\d|pre|blockquote|hr|br)\b[^>]*>", " ", abstract_html_for_feeds(text))
+    return html.unescape(re.sub(r"<[^>]+>", "", blocks_apart))
+
+
 def excerpt(text: str, limit: int = 280) -> str:
-    """Plain text cut at a word boundary, for cards and email."""
-    flat = " ".join(text.split())
+    """The abstract's plain text cut at a word boundary, for cards, descriptions and email."""
+    flat = " ".join(plain_text(text).split())
     if len(flat) <= limit:
         return flat
     cut = flat[:limit].rsplit(" ", 1)[0].rstrip(",.;:")

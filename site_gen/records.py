@@ -63,7 +63,8 @@ class Paper:
         record: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name == "origin" or value in (None, (), False) or (f.name == "abstract" and value == ""):
+            # `is` checks: an upvote count of 0 is a value, while False and () mean "not set".
+            if f.name == "origin" or value is None or value is False or value == () or value == "":
                 continue
             if f.name == "links":
                 value = dict(value)
@@ -235,7 +236,8 @@ def read_day_file(path: Path, problems: list[Problem]) -> list[Paper]:
         if paper is None:
             continue
         if paper.date != expected_day:
-            problems.append(Problem(label, yamlio.line_of(node), "date",
+            date_line = next(line for key, _, line in yamlio.mapping_items(node) if key == "date")
+            problems.append(Problem(label, date_line, "date",
                                     f"expected {expected_day.isoformat()} (the file's day), got {paper.date.isoformat()}"))
             continue
         papers.append(paper)

@@ -76,7 +76,7 @@ def _split_creators(text: str) -> list[str]:
 
 def _rss_date(text: str | None) -> dt.date | None:
     try:
-        return email.utils.parsedate_to_datetime(text).astimezone(dt.timezone.utc).date() if text else None
+        return email.utils.parsedate_to_datetime(text).date() if text else None
     except (TypeError, ValueError):
         return None
 

