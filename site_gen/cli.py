@@ -48,6 +48,19 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_digest(args: argparse.Namespace) -> int:
+    from .digest import DigestOptions, run_digest
+    out = args.out or args.output / "digests" / args.day.isoformat()
+    options = DigestOptions(day=args.day, subscribers=args.subscribers, send=args.send, out=out, state=args.state,
+                            smtp_host=args.smtp_host, smtp_port=args.smtp_port)
+    report = run_digest(_config(args), args.content, options)
+    for line in report.lines():
+        print(line)
+    if report.written:
+        print(f"wrote {len(report.written)} message(s) to {out}")
+    return 0 if report.ok else 1
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="site-gen", description="Publish a daily research-papers digest.")
     commands = root.add_subparsers(dest="command", required=True)
@@ -68,6 +81,21 @@ def parser() -> argparse.ArgumentParser:
     imp.add_argument("--format", choices=sorted(READERS), help="skip detection: read every file as this format")
     imp.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
     imp.set_defaults(run=cmd_import)
+
+    digest = commands.add_parser("digest", help="email the day's papers to subscribers")
+    digest.add_argument("--day", type=_day, required=True, help="the digest day, YYYY-MM-DD")
+    digest.add_argument("--config", type=Path, help="site config (default: site.yaml if present)")
+    digest.add_argument("--content", type=Path, default=Path("content"), help="records folder (default: content)")
+    digest.add_argument("--subscribers", type=Path, default=Path("subscribers.yaml"),
+                        help="subscribers file (default: subscribers.yaml)")
+    digest.add_argument("--send", action="store_true", help="deliver over SMTP (default: write .eml files)")
+    digest.add_argument("--output", type=Path, default=Path("output"), help=argparse.SUPPRESS)
+    digest.add_argument("--out", type=Path, help="folder for .eml files (default: output/digests/DAY/)")
+    digest.add_argument("--smtp-host", help="override email.host")
+    digest.add_argument("--smtp-port", type=int, help="override email.port")
+    digest.add_argument("--state", type=Path, default=Path(".site-gen"),
+                        help="folder of the delivery ledger (default: .site-gen)")
+    digest.set_defaults(run=cmd_digest)
     return root
 
 

@@ -1,21 +1,18 @@
 """site.yaml: typed configuration, validated once at load with every problem reported together."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 from urllib.parse import urlsplit
 
 import yaml
 
 from . import yamlio
 from .errors import Problem, ValidationError
+from .fields import FieldReader, check_base_url, normalise_base_url
 from .records import CATEGORY_PATTERN
 from .slugs import slugify
-
-EMAIL_PATTERN = re.compile(r"[^@\s<>\"(),;:]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
-
 
 @dataclass(frozen=True)
 class TopicRule:
@@ -37,6 +34,7 @@ class EmailConfig:
     security: str = "none"
     username: str | None = None
     send_empty: bool = False
+    max_papers: int = 50        # per message, most voted first; mail clients clip long messages (Gmail at 102 KB)
 
 
 @dataclass(frozen=True)
@@ -60,98 +58,15 @@ class SiteConfig:
         return urlsplit(self.base_url).path or "/"
 
     def with_base_url(self, url: str) -> SiteConfig:
-        error = _check_base_url(url)
+        error = check_base_url(url)
         if error:
             raise ValidationError([Problem("--base-url", 0, "base_url", error)], "invalid option")
-        return replace(self, base_url=_normalise_base_url(url))
-
-
-def _check_base_url(url: str) -> str | None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-        return "expected an absolute http(s) URL such as https://example.org/papers/"
-    return None
-
-
-def _normalise_base_url(url: str) -> str:
-    return url if url.endswith("/") else url + "/"
+        return replace(self, base_url=normalise_base_url(url))
 
 
 # --- reading ---------------------------------------------------------------------------------
 
-class _Reader:
-    """Collects problems while turning nodes into typed values."""
-
-    def __init__(self, source: str):
-        self.source = source
-        self.problems: list[Problem] = []
-
-    def fail(self, line: int, key: str, message: str) -> None:
-        self.problems.append(Problem(self.source, line, key, message))
-
-    def mapping(self, node: yaml.Node, key: str, known: dict[str, Callable]) -> dict[str, Any]:
-        if not isinstance(node, yaml.MappingNode):
-            self.fail(yamlio.line_of(node), key, "expected a mapping")
-            return {}
-        values: dict[str, Any] = {}
-        for name, value_node, line in yamlio.mapping_items(node):
-            full = f"{key}.{name}" if key else name
-            reader = known.get(name)
-            if reader is None:
-                self.fail(line, full, f"unknown key (known: {', '.join(known)})")
-                continue
-            value = reader(self, value_node, full)
-            if value is not None:
-                values[name] = value
-        return values
-
-    def text(self, node: yaml.Node, key: str) -> str | None:
-        text = yamlio.scalar_text(node)
-        if text is None or not text.strip():
-            self.fail(yamlio.line_of(node), key, "expected a non-empty string")
-        return text
-
-    def integer(self, node: yaml.Node, key: str, minimum: int = 1) -> int | None:
-        text = yamlio.scalar_text(node)
-        if text is None or not text.isdigit() or int(text) < minimum:
-            self.fail(yamlio.line_of(node), key, f"expected a whole number ≥ {minimum}")
-            return None
-        return int(text)
-
-    def flag(self, node: yaml.Node, key: str) -> bool | None:
-        text = yamlio.scalar_text(node)
-        if text not in ("true", "false", "True", "False"):
-            self.fail(yamlio.line_of(node), key, "expected true or false")
-            return None
-        return text.lower() == "true"
-
-    def url(self, node: yaml.Node, key: str) -> str | None:
-        text = self.text(node, key)
-        if text is None:
-            return None
-        error = _check_base_url(text)
-        if error:
-            self.fail(yamlio.line_of(node), key, error)
-            return None
-        return _normalise_base_url(text)
-
-    def address(self, node: yaml.Node, key: str) -> str | None:
-        text = self.text(node, key)
-        if text is not None and not EMAIL_PATTERN.search(text):
-            self.fail(yamlio.line_of(node), key, "expected an email address such as Papers <papers@example.org>")
-            return None
-        return text
-
-    def strings(self, node: yaml.Node, key: str) -> tuple[str, ...] | None:
-        items = node.value if isinstance(node, yaml.SequenceNode) else None
-        values = [yamlio.scalar_text(item) for item in items or []]
-        if items is None or any(not v or not v.strip() for v in values):
-            self.fail(yamlio.line_of(node), key, "expected a list of non-empty strings")
-            return None
-        return tuple(values)
-
-
-def _categories(reader: _Reader, node: yaml.Node, key: str) -> dict[str, str] | None:
+def _categories(reader: FieldReader, node: yaml.Node, key: str) -> dict[str, str] | None:
     if not isinstance(node, yaml.MappingNode):
         reader.fail(yamlio.line_of(node), key, "expected a mapping of category code → display name")
         return None
@@ -164,9 +79,9 @@ def _categories(reader: _Reader, node: yaml.Node, key: str) -> dict[str, str] | 
     return names
 
 
-def _topic(reader: _Reader, node: yaml.Node, key: str) -> TopicRule | None:
+def _topic(reader: FieldReader, node: yaml.Node, key: str) -> TopicRule | None:
     values = reader.mapping(node, key, {
-        "name": _Reader.text, "slug": _Reader.text, "description": _Reader.text, "keywords": _Reader.strings,
+        "name": FieldReader.text, "slug": FieldReader.text, "description": FieldReader.text, "keywords": FieldReader.strings,
     })
     if "name" not in values:
         if isinstance(node, yaml.MappingNode):
@@ -179,7 +94,7 @@ def _topic(reader: _Reader, node: yaml.Node, key: str) -> TopicRule | None:
     return TopicRule(values["name"], slug, values.get("description", ""), values.get("keywords", ()))
 
 
-def _topics(reader: _Reader, node: yaml.Node, key: str) -> tuple[TopicRule, ...] | None:
+def _topics(reader: FieldReader, node: yaml.Node, key: str) -> tuple[TopicRule, ...] | None:
     if not isinstance(node, yaml.SequenceNode):
         reader.fail(yamlio.line_of(node), key, "expected a list of topics ({name, slug?, description?, keywords})")
         return None
@@ -193,7 +108,7 @@ def _topics(reader: _Reader, node: yaml.Node, key: str) -> tuple[TopicRule, ...]
     return tuple(r for r in rules if r)
 
 
-def _security(reader: _Reader, node: yaml.Node, key: str) -> str | None:
+def _security(reader: FieldReader, node: yaml.Node, key: str) -> str | None:
     text = yamlio.scalar_text(node)
     if text not in ("starttls", "ssl", "none"):
         reader.fail(yamlio.line_of(node), key, "expected starttls, ssl or none")
@@ -201,7 +116,7 @@ def _security(reader: _Reader, node: yaml.Node, key: str) -> str | None:
     return text
 
 
-def _unsubscribe_url(reader: _Reader, node: yaml.Node, key: str) -> str | None:
+def _unsubscribe_url(reader: FieldReader, node: yaml.Node, key: str) -> str | None:
     text = reader.text(node, key)
     if text and (not text.startswith("https://") or "{token}" not in text):
         reader.fail(yamlio.line_of(node), key, "expected an https URL containing {token}")
@@ -209,19 +124,20 @@ def _unsubscribe_url(reader: _Reader, node: yaml.Node, key: str) -> str | None:
     return text
 
 
-def _email(reader: _Reader, node: yaml.Node, key: str) -> EmailConfig:
+def _email(reader: FieldReader, node: yaml.Node, key: str) -> EmailConfig:
     values = reader.mapping(node, key, {
-        "from": _Reader.address, "reply_to": _Reader.address, "list_id": _Reader.text,
-        "unsubscribe_url": _unsubscribe_url, "unsubscribe_mailto": _Reader.address, "host": _Reader.text,
-        "port": _Reader.integer, "security": _security, "username": _Reader.text, "send_empty": _Reader.flag,
+        "from": FieldReader.address, "reply_to": FieldReader.address, "list_id": FieldReader.text,
+        "unsubscribe_url": _unsubscribe_url, "unsubscribe_mailto": FieldReader.address, "host": FieldReader.text,
+        "port": FieldReader.integer, "security": _security, "username": FieldReader.text, "send_empty": FieldReader.flag,
+        "max_papers": FieldReader.integer,
     })
     if "from" in values:
         values["sender"] = values.pop("from")
     return EmailConfig(**values)
 
 
-def _folder(base: Path) -> Callable[[_Reader, yaml.Node, str], Path | None]:
-    def read(reader: _Reader, node: yaml.Node, key: str) -> Path | None:
+def _folder(base: Path) -> Callable[[FieldReader, yaml.Node, str], Path | None]:
+    def read(reader: FieldReader, node: yaml.Node, key: str) -> Path | None:
         text = reader.text(node, key)
         if text is None:
             return None
@@ -240,13 +156,13 @@ def load_config(path: Path | None) -> SiteConfig:
     if not path.is_file():
         raise ValidationError([Problem(str(path), 0, "", "config file not found")], "invalid config")
     root = yamlio.compose(path)
-    reader = _Reader(str(path))
+    reader = FieldReader(str(path))
     if root is None:
         return SiteConfig(source=str(path))
     values = reader.mapping(root, "", {
-        "title": _Reader.text, "description": _Reader.text, "base_url": _Reader.url, "language": _Reader.text,
-        "per_page": _Reader.integer, "feed_items": _Reader.integer, "categories": _categories,
-        "topics": _topics, "templates": _folder(path.parent), "search": _Reader.flag, "email": _email,
+        "title": FieldReader.text, "description": FieldReader.text, "base_url": FieldReader.url, "language": FieldReader.text,
+        "per_page": FieldReader.integer, "feed_items": FieldReader.integer, "categories": _categories,
+        "topics": _topics, "templates": _folder(path.parent), "search": FieldReader.flag, "email": _email,
     })
     if reader.problems:
         raise ValidationError(reader.problems, "invalid config")

@@ -30,7 +30,8 @@ class Renderer:
         roots = [str(root / folder) if folder else str(root) for root in template_folders(override)]
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(roots),
-            autoescape=True,
+            # HTML is escaped; the plain-text email template is not HTML and must not be.
+            autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml"), default=False),
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,

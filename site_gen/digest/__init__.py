@@ -1,0 +1,134 @@
+"""`site-gen digest`: the day's papers by email, exactly once per subscriber.
+
+Without --send it writes one .eml per subscriber; with --send it delivers over SMTP and
+keeps a ledger so that a re-run sends only what is missing.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from ..config import SiteConfig
+from ..errors import Problem, SiteGenError, ValidationError
+from ..records import day_file_path, read_day_file
+from .compose import DigestComposer, day_papers, message_id, papers_for
+from .ledger import Ledger
+from .send import Outcome, SmtpSender, SmtpSettings
+from .subscribers import Subscriber, load_subscribers
+
+PASSWORD_VARIABLE = "SITE_GEN_SMTP_PASSWORD"
+SECRET_VARIABLE = "SITE_GEN_UNSUBSCRIBE_SECRET"
+
+
+@dataclass
+class DigestReport:
+    sent: list[str] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+    already_sent: list[str] = field(default_factory=list)
+    empty: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+    deferred: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.refused and not self.deferred
+
+    def lines(self) -> list[str]:
+        lines = [f"sent {len(self.sent)}, written {len(self.written)}, already sent {len(self.already_sent)}, "
+                 f"skipped (no matching papers) {len(self.empty)}, refused {len(self.refused)}, "
+                 f"deferred {len(self.deferred)}"]
+        lines += [f"refused (permanent, not retried): {email}: {detail}" for email, detail in self.refused]
+        lines += [f"deferred (will be retried next run): {email}: {detail}" for email, detail in self.deferred]
+        return lines
+
+
+@dataclass(frozen=True)
+class DigestOptions:
+    day: dt.date
+    subscribers: Path
+    send: bool
+    out: Path
+    state: Path
+    smtp_host: str | None = None
+    smtp_port: int | None = None
+    retries: int = 4
+    backoff: float = 1.0
+
+
+def _secret(subscribers: list[Subscriber], sending: bool) -> str:
+    secret = os.environ.get(SECRET_VARIABLE, "")
+    if not secret and sending and any(s.token is None for s in subscribers):
+        raise SiteGenError(f"set {SECRET_VARIABLE} (it makes the unsubscribe tokens unguessable), "
+                           "or give every subscriber a `token`")
+    return secret
+
+
+def _load_day(content: Path, day: dt.date):
+    path = day_file_path(content, day)
+    if not path.is_file():
+        return []
+    problems: list[Problem] = []
+    papers = read_day_file(path, problems)
+    if problems:
+        raise ValidationError(problems, "invalid records")
+    return papers
+
+
+def run_digest(config: SiteConfig, content: Path, options: DigestOptions) -> DigestReport:
+    subscribers = load_subscribers(options.subscribers)
+    composer = DigestComposer(config, _secret(subscribers, options.send))
+    papers = day_papers(options.day, _load_day(content, options.day), config)
+    report = DigestReport()
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    ledger = Ledger(options.state) if options.send else None
+    sender = SmtpSender(SmtpSettings(
+        host=options.smtp_host or config.email.host, port=options.smtp_port or config.email.port,
+        security=config.email.security, username=config.email.username,
+        password=os.environ.get(PASSWORD_VARIABLE)), options.retries, options.backoff) if options.send else None
+    try:
+        for subscriber in tqdm(subscribers, unit="subscriber", disable=not sys.stderr.isatty(), leave=False):
+            earlier = ledger.status(options.day, subscriber.email) if ledger else None
+            if earlier and earlier[0] == "sent":
+                report.already_sent.append(subscriber.email)
+                continue
+            if earlier:
+                report.refused.append((subscriber.email, f"refused in an earlier run: {earlier[1]}"))
+                continue
+            chosen = papers_for(subscriber, papers)
+            if not chosen and not config.email.send_empty:
+                report.empty.append(subscriber.email)
+                continue
+            message = composer.compose(subscriber, options.day, chosen, now)
+            if sender is None:
+                report.written.append(_write_eml(options.out, options.day, subscriber, message))
+                continue
+            delivery = sender.send(message, config.email.sender, subscriber.email)
+            if delivery.outcome is Outcome.SENT:
+                ledger.record(options.day, subscriber.email, "sent", message["Message-ID"])
+                report.sent.append(subscriber.email)
+            elif delivery.outcome is Outcome.REFUSED:
+                ledger.record(options.day, subscriber.email, "refused", message["Message-ID"], delivery.detail)
+                report.refused.append((subscriber.email, delivery.detail))
+            else:
+                report.deferred.append((subscriber.email, delivery.detail))
+    finally:
+        if sender:
+            sender.close()
+        if ledger:
+            ledger.close()
+    return report
+
+
+def _write_eml(out: Path, day: dt.date, subscriber: Subscriber, message) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    name = message_id(day, subscriber, "x").split("@")[0].strip("<") + ".eml"
+    path = out / name
+    temporary = path.with_suffix(".eml.tmp")
+    temporary.write_bytes(bytes(message))
+    os.replace(temporary, path)
+    return path
