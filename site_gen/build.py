@@ -7,10 +7,12 @@ from pathlib import Path
 
 from .catalog import Catalog, build_catalog
 from .config import SiteConfig
-from .feeds import FeedWriter, feed_specs
+from .feeds import write_feeds as feed_files
 from .output import StagedOutput, staged_output
 from .pages import PagePlanner
 from .records import load_content
+from .related import related_papers
+from .search import index_site
 from .render import Renderer, SiteView, template_folders
 from .sitemap import robots_txt, sitemap_files
 from .urls import Urls
@@ -34,15 +36,16 @@ def site_view(config: SiteConfig, urls: Urls) -> SiteView:
     return SiteView(
         title=config.title, description=config.description, language=config.language,
         home_url=urls.link(""), stylesheet_url=urls.link("static/style.css"),
-        nav=[("Today", urls.link("")), ("Archive", urls.link("days/")),
+        nav=[("Today", urls.link(Urls.HOME)), ("Archive", urls.link("days/")),
              ("Categories", urls.link("categories/")), ("Topics", urls.link("topics/")),
-             ("Feeds", urls.link("feeds/rss.xml"))],
+             ("With code", urls.link(Urls.CODE)), ("Feeds", urls.link(Urls.FEEDS))],
+        search_url=urls.link(Urls.SEARCH) if config.search else None,
     )
 
 
 def write_pages(catalog: Catalog, config: SiteConfig, urls: Urls, out: StagedOutput) -> list[tuple[str, str | None]]:
     renderer = Renderer(site_view(config, urls), config.templates)
-    planner = PagePlanner(catalog, config, urls, Views(catalog, urls))
+    planner = PagePlanner(catalog, config, urls, Views(catalog, urls), related_papers(catalog.papers))
     sitemap_entries = []
     for page in planner.pages():
         out.write(page.location, renderer.render(page.template, page.context))
@@ -52,12 +55,10 @@ def write_pages(catalog: Catalog, config: SiteConfig, urls: Urls, out: StagedOut
 
 
 def write_feeds(catalog: Catalog, config: SiteConfig, urls: Urls, out: StagedOutput) -> int:
-    writer = FeedWriter(config, urls)
     count = 0
-    for spec in feed_specs(catalog, config):
-        out.write(spec.rss_location, writer.rss(spec))
-        out.write(spec.atom_location, writer.atom(spec))
-        count += 2
+    for location, data in feed_files(catalog, config, urls):
+        out.write(location, data)
+        count += 1
     return count
 
 
@@ -79,5 +80,7 @@ def build(config: SiteConfig, content: Path, output: Path) -> BuildReport:
             out.write(location, text)
         out.write("robots.txt", robots_txt(urls))
         copy_static(config, out)
+        if config.search:
+            index_site(out.root, config.language)             # 4. search index over the finished pages
         files = out.files_written
     return BuildReport(len(papers), len(sitemap_entries) + 1, feeds, files, time.perf_counter() - started)

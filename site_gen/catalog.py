@@ -93,10 +93,47 @@ class Day:
 
 
 @dataclass
+class Period:
+    """A week (`2025-W03`) or a month (`2025-01`): its papers ranked by votes."""
+    kind: str        # "weeks" | "months"
+    key: str
+    label: str
+    papers: list[Paper]
+
+
+def _week_key(day: dt.date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _week_label(key: str) -> str:
+    year, week = key.split("-W")
+    monday = dt.date.fromisocalendar(int(year), int(week), 1)
+    sunday = monday + dt.timedelta(days=6)
+    return f"Week {int(week)}, {year} ({monday:%b} {monday.day} – {sunday:%b} {sunday.day})"
+
+
+def _month_label(key: str) -> str:
+    return f"{dt.date.fromisoformat(key + '-01'):%B %Y}"
+
+
+def build_periods(kind: str, ordered: list[Paper], key_of: Callable[[dt.date], str],
+                  label_of: Callable[[str], str]) -> list[Period]:
+    return [Period(kind, key, label_of(key), sorted(group, key=most_voted_first))
+            for key, group in groupby(ordered, key=lambda p: key_of(p.date))]
+
+
+@dataclass
 class Catalog:
     papers: list[Paper]            # newest first
     days: list[Day]                # newest first
     taxonomies: dict[str, Taxonomy]
+    weeks: list[Period]            # newest first
+    months: list[Period]           # newest first
+    with_code: list[Paper]         # newest first
+
+    def period_of(self, kind: str, day: dt.date) -> str:
+        return _week_key(day) if kind == "weeks" else day.isoformat()[:7]
 
     def terms(self, paper: Paper, key: str) -> list[Term]:
         return self.taxonomies[key].of_paper.get(paper.id, [])
@@ -118,4 +155,9 @@ def build_catalog(papers: list[Paper], config: SiteConfig) -> Catalog:
         build_taxonomy("organizations", "organization", "Organizations", ordered,
                        lambda p: [(org_slugs[p.organization], p.organization)] if p.organization else []),
     ]
-    return Catalog(ordered, days, {t.key: t for t in taxonomies})
+    return Catalog(
+        papers=ordered, days=days, taxonomies={t.key: t for t in taxonomies},
+        weeks=build_periods("weeks", ordered, _week_key, _week_label),
+        months=build_periods("months", ordered, lambda d: d.isoformat()[:7], _month_label),
+        with_code=[p for p in ordered if p.code_available],
+    )

@@ -61,6 +61,17 @@ def cmd_digest(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .build import build
+    from .serve import serve
+    config_path = args.config or (DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None)
+    try:
+        serve(config_path, args.content, args.output, args.port, build)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="site-gen", description="Publish a daily research-papers digest.")
     commands = root.add_subparsers(dest="command", required=True)
@@ -96,6 +107,15 @@ def parser() -> argparse.ArgumentParser:
     digest.add_argument("--state", type=Path, default=Path(".site-gen"),
                         help="folder of the delivery ledger (default: .site-gen)")
     digest.set_defaults(run=cmd_digest)
+
+    serve = commands.add_parser("serve", help="build, serve on 127.0.0.1, rebuild and reload on change")
+    serve.add_argument("--config", type=Path, help="site config (default: site.yaml if present)")
+    serve.add_argument("--content", type=Path, default=Path("content"), help="records folder (default: content)")
+    serve.add_argument("--output", type=Path, default=Path(".site-gen/serve"),
+                       help="where to build the served site (default: .site-gen/serve, so output/ keeps the "
+                            "production build)")
+    serve.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default: 8000)")
+    serve.set_defaults(run=cmd_serve)
     return root
 
 

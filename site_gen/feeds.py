@@ -2,44 +2,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import json
 from typing import Iterator
 
 from feedgen.feed import FeedGenerator
 
 from . import markup
-from .catalog import Catalog
+from .catalog import Catalog, newest_first
+from .listings import Listing, feed_listings
 from .config import SiteConfig
 from .records import Paper
 from .urls import Urls
 
 
-@dataclass(frozen=True)
-class FeedSpec:
-    title: str
-    description: str
-    page_location: str      # the HTML page the feed belongs to
-    rss_location: str
-    atom_location: str
-    papers: list[Paper]     # newest first, already cut to feed_items
-
-
 def as_datetime(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
-
-
-def feed_specs(catalog: Catalog, config: SiteConfig) -> Iterator[FeedSpec]:
-    limit = config.feed_items
-    yield FeedSpec(config.title, config.description, "", Urls.site_feed("rss"), Urls.site_feed("atom"),
-                   catalog.papers[:limit])
-    for taxonomy in catalog.taxonomies.values():
-        for term in taxonomy.terms:
-            yield FeedSpec(f"{config.title}: {term.name}",
-                           term.description or f"Papers in {taxonomy.singular} {term.name}.",
-                           Urls.term(taxonomy.key, term.slug),
-                           Urls.term_feed(taxonomy.key, term.slug, "rss"),
-                           Urls.term_feed(taxonomy.key, term.slug, "atom"),
-                           term.papers[:limit])
 
 
 class FeedWriter:
@@ -47,23 +24,23 @@ class FeedWriter:
         self.config = config
         self.urls = urls
 
-    def _generator(self, spec: FeedSpec, self_location: str) -> FeedGenerator:
+    def _generator(self, listing: Listing, papers: list[Paper], self_location: str) -> FeedGenerator:
         fg = FeedGenerator()
         fg.load_extension("dc", atom=False, rss=True)
-        fg.id(self.urls.absolute(spec.page_location))
-        fg.title(spec.title)
-        fg.subtitle(spec.description)
-        fg.description(spec.description)
+        fg.id(self.urls.absolute(listing.location))
+        fg.title(listing.title if listing.location == Urls.HOME else f"{self.config.title}: {listing.title}")
+        fg.subtitle(listing.description)
+        fg.description(listing.description)
         fg.language(self.config.language)
         fg.author({"name": self.config.title})
         # feedgen takes the RSS <link> from the last link given, so the page link goes last.
         fg.link(href=self.urls.absolute(self_location), rel="self")
-        fg.link(href=self.urls.absolute(spec.page_location), rel="alternate")
+        fg.link(href=self.urls.absolute(listing.location), rel="alternate")
         fg.generator("site-gen")
-        updated = as_datetime(spec.papers[0].date) if spec.papers else as_datetime(dt.date(1970, 1, 1))
+        updated = as_datetime(papers[0].date) if papers else as_datetime(dt.date(1970, 1, 1))
         fg.updated(updated)
         fg.lastBuildDate(updated)
-        for paper in spec.papers:
+        for paper in papers:
             self._add_entry(fg, paper)
         return fg
 
@@ -87,8 +64,47 @@ class FeedWriter:
         for code in paper.categories:
             entry.category(term=code, scheme="https://arxiv.org/archive/")
 
-    def rss(self, spec: FeedSpec) -> bytes:
-        return self._generator(spec, spec.rss_location).rss_str(pretty=True)
+    def newest(self, listing: Listing) -> list[Paper]:
+        return sorted(listing.papers, key=newest_first)[:self.config.feed_items]
 
-    def atom(self, spec: FeedSpec) -> bytes:
-        return self._generator(spec, spec.atom_location).atom_str(pretty=True)
+    def files(self, listing: Listing) -> Iterator[tuple[str, bytes]]:
+        """(location, bytes) of each feed of a listing: RSS and Atom, and JSON Feed for the site's."""
+        papers = self.newest(listing)
+        rss, atom = Urls.feed(listing.feeds_at, "rss"), Urls.feed(listing.feeds_at, "atom")
+        yield rss, self._generator(listing, papers, rss).rss_str(pretty=True)
+        yield atom, self._generator(listing, papers, atom).atom_str(pretty=True)
+        if listing.feeds_at == Urls.FEEDS:
+            location = Urls.feed(listing.feeds_at, "json")
+            yield location, self.json_feed(listing, papers, location)
+
+    def json_feed(self, listing: Listing, papers: list[Paper], self_location: str) -> bytes:
+        """JSON Feed 1.1 (https://jsonfeed.org/version/1.1)."""
+        feed = {
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": self.config.title,
+            "home_page_url": self.urls.absolute(listing.location),
+            "feed_url": self.urls.absolute(self_location),
+            "description": listing.description,
+            "language": self.config.language,
+            "items": [self._json_item(p) for p in papers],
+        }
+        return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+    def _json_item(self, paper: Paper) -> dict:
+        url = self.urls.absolute(Urls.paper(paper.id))
+        item = {"id": url, "url": url, "title": paper.title,
+                "content_html": markup.abstract_html_for_feeds(paper.abstract),
+                "date_published": as_datetime(paper.date).isoformat().replace("+00:00", "Z")}
+        if paper.authors:
+            item["authors"] = [{"name": name} for name in paper.authors]
+        if paper.categories:
+            item["tags"] = list(paper.categories)
+        if "pdf" in paper.link_map:
+            item["external_url"] = paper.link_map["pdf"]
+        return item
+
+
+def write_feeds(catalog: Catalog, config: SiteConfig, urls: Urls) -> Iterator[tuple[str, bytes]]:
+    writer = FeedWriter(config, urls)
+    for listing in feed_listings(catalog, config):
+        yield from writer.files(listing)

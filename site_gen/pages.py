@@ -7,25 +7,28 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from itertools import groupby
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
-from .catalog import Catalog, Day, Taxonomy, Term
+from .catalog import Catalog, Day, Taxonomy
 from .config import SiteConfig
+from .listings import Listing, feed_listings, paged_listings
+from .records import Paper
 from .urls import Urls
 from .views import Link, Views, date_label
 
 RECENT_DAYS = 7
+FEED_TYPES = {"rss": "application/rss+xml", "atom": "application/atom+xml", "json": "application/feed+json"}
 
 
 @dataclass(frozen=True)
 class FeedLink:
-    kind: str    # "rss" | "atom"
+    kind: str    # "rss" | "atom" | "json"
     title: str
     url: str     # absolute
 
     @property
     def mime(self) -> str:
-        return "application/rss+xml" if self.kind == "rss" else "application/atom+xml"
+        return FEED_TYPES[self.kind]
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class PageMeta:
     feeds: list[FeedLink] = field(default_factory=list)
     prev_url: str | None = None
     next_url: str | None = None
+    searchable: bool = False  # the unit Pagefind indexes (paper pages)
 
 
 @dataclass(frozen=True)
@@ -44,8 +48,7 @@ class Page:
     location: str
     template: str
     context: dict[str, Any]
-    # What the page is made from (paper ids), for incremental builds and the sitemap.
-    lastmod: str | None = None
+    lastmod: str | None = None  # newest record date shown, for the sitemap
 
 
 @dataclass(frozen=True)
@@ -57,19 +60,25 @@ class Pagination:
 
 
 class PagePlanner:
-    def __init__(self, catalog: Catalog, config: SiteConfig, urls: Urls, views: Views):
+    def __init__(self, catalog: Catalog, config: SiteConfig, urls: Urls, views: Views,
+                 related: Mapping[str, list[Paper]] | None = None):
         self.catalog = catalog
         self.config = config
         self.urls = urls
         self.views = views
+        self.related = related or {}
 
-    def feeds_for(self, title: str, rss: str, atom: str) -> list[FeedLink]:
-        return [FeedLink("rss", f"{title} (RSS)", self.urls.absolute(rss)),
-                FeedLink("atom", f"{title} (Atom)", self.urls.absolute(atom))]
+    def feeds_of(self, listing: Listing) -> list[FeedLink]:
+        if listing.feeds_at is None:
+            return []
+        kinds = ("rss", "atom", "json") if listing.feeds_at == Urls.FEEDS else ("rss", "atom")
+        names = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
+        return [FeedLink(kind, f"{listing.title} ({names[kind]})", self.urls.absolute(Urls.feed(listing.feeds_at, kind)))
+                for kind in kinds]
 
     @property
     def site_feeds(self) -> list[FeedLink]:
-        return self.feeds_for(self.config.title, Urls.site_feed("rss"), Urls.site_feed("atom"))
+        return self.feeds_of(next(feed_listings(self.catalog, self.config)))
 
     def meta(self, title: str, location: str, description: str | None = None, **extra: Any) -> PageMeta:
         extra.setdefault("feeds", self.site_feeds)
@@ -84,16 +93,21 @@ class PagePlanner:
                                 older=days[i + 1] if i + 1 < len(days) else None)
         for taxonomy in self.catalog.taxonomies.values():
             yield self.taxonomy_index(taxonomy)
-            for term in taxonomy.terms:
-                yield from self.term_pages(taxonomy, term)
+        for listing in paged_listings(self.catalog):
+            yield from self.listing_pages(listing)
         for paper in self.catalog.papers:
             yield self.paper_page(paper)
+        yield self.feeds_index()
+        if self.config.search:
+            yield self.search_page()
         yield self.not_found()
+
+    def day_link(self, day: Day) -> Link:
+        return Link(date_label(day.date), self.urls.link(Urls.day(day.date)), len(day.papers))
 
     def sidebar(self) -> dict[str, list[Link]]:
         return {
-            "recent_days": [Link(date_label(d.date), self.urls.link(Urls.day(d.date)), len(d.papers))
-                            for d in self.catalog.days[:RECENT_DAYS]],
+            "recent_days": [self.day_link(d) for d in self.catalog.days[:RECENT_DAYS]],
             "categories": [self.views.term_link("categories", t, with_count=True)
                            for t in self.catalog.taxonomies["categories"].terms],
             "topics": [self.views.term_link("topics", t, with_count=True)
@@ -103,40 +117,46 @@ class PagePlanner:
     def home(self) -> Page:
         newest = self.catalog.days[0] if self.catalog.days else None
         context = {
-            "page": self.meta(self.config.title, ""),
+            "page": self.meta(self.config.title, Urls.HOME),
             "day": self.day_view(newest) if newest else None,
             **self.sidebar(),
         }
-        return Page("", "home.html", context, newest.key if newest else None)
+        return Page(Urls.HOME, "home.html", context, newest.key if newest else None)
 
     def day_view(self, day: Day) -> dict[str, Any]:
+        week, month = (self.catalog.period_of(kind, day.date) for kind in ("weeks", "months"))
         return {"label": date_label(day.date), "date": day.key, "url": self.urls.link(Urls.day(day.date)),
-                "papers": self.views.cards(day.papers)}
+                "papers": self.views.cards(day.papers),
+                "week_url": self.urls.link(Urls.period("weeks", week)),
+                "month_url": self.urls.link(Urls.period("months", month))}
 
     def day_page(self, day: Day, newer: Day | None, older: Day | None) -> Page:
         location = Urls.day(day.date)
-        prev_url = self.urls.link(Urls.day(older.date)) if older else None
-        next_url = self.urls.link(Urls.day(newer.date)) if newer else None
+        older_link, newer_link = (self.day_link(d) if d else None for d in (older, newer))
         context = {
             "page": self.meta(f"Papers of {date_label(day.date)}", location,
                               f"{len(day.papers)} papers listed on {date_label(day.date)}.",
-                              prev_url=prev_url, next_url=next_url),
+                              prev_url=older_link.url if older_link else None,
+                              next_url=newer_link.url if newer_link else None),
             "day": self.day_view(day),
-            "older": Link(date_label(older.date), prev_url) if older and prev_url else None,
-            "newer": Link(date_label(newer.date), next_url) if newer and next_url else None,
+            "older": older_link,
+            "newer": newer_link,
         }
         return Page(location, "day.html", context, day.key)
 
     def days_archive(self) -> Page:
         months = []
-        for month, days in groupby(self.catalog.days, key=lambda d: (d.date.year, d.date.month)):
+        for key, days in groupby(self.catalog.days, key=lambda d: d.key[:7]):
             days = list(days)
             months.append({
-                "label": f"{days[0].date:%B} {month[0]}",
+                "label": f"{days[0].date:%B %Y}",
+                "url": self.urls.link(Urls.period("months", key)),
                 "count": sum(len(d.papers) for d in days),
-                "days": [Link(date_label(d.date), self.urls.link(Urls.day(d.date)), len(d.papers)) for d in days],
+                "days": [self.day_link(d) for d in days],
             })
-        return Page("days/", "days.html", {"page": self.meta("Archive", "days/"), "months": months})
+        weeks = [Link(w.label, self.urls.link(Urls.period("weeks", w.key)), len(w.papers)) for w in self.catalog.weeks]
+        context = {"page": self.meta("Archive", "days/"), "months": months, "weeks": weeks}
+        return Page("days/", "days.html", context)
 
     def taxonomy_index(self, taxonomy: Taxonomy) -> Page:
         location = f"{taxonomy.key}/"
@@ -147,38 +167,55 @@ class PagePlanner:
         }
         return Page(location, "taxonomy.html", context)
 
-    def term_pages(self, taxonomy: Taxonomy, term: Term) -> Iterator[Page]:
+    def listing_pages(self, listing: Listing) -> Iterator[Page]:
         per_page = self.config.per_page
-        total = max(1, math.ceil(len(term.papers) / per_page))
-        feeds = self.feeds_for(term.name, Urls.term_feed(taxonomy.key, term.slug, "rss"),
-                               Urls.term_feed(taxonomy.key, term.slug, "atom"))
+        total = max(1, math.ceil(len(listing.papers) / per_page))
+        feeds = self.feeds_of(listing) or self.site_feeds
+        older, newer = (Link(n[0], self.urls.link(n[1])) if n else None for n in listing.neighbours)
+        crumb = Link(listing.group, self.urls.link(listing.group_location)) if listing.group_location else None
         for number in range(1, total + 1):
-            location = Urls.term(taxonomy.key, term.slug, number)
-            prev_url = self.urls.link(Urls.term(taxonomy.key, term.slug, number - 1)) if number > 1 else None
-            next_url = self.urls.link(Urls.term(taxonomy.key, term.slug, number + 1)) if number < total else None
-            title = term.name if number == 1 else f"{term.name} (page {number} of {total})"
-            papers = term.papers[(number - 1) * per_page: number * per_page]
+            location = Urls.paged(listing.location, number)
+            prev_url = self.urls.link(Urls.paged(listing.location, number - 1)) if number > 1 else None
+            next_url = self.urls.link(Urls.paged(listing.location, number + 1)) if number < total else None
+            title = listing.title if number == 1 else f"{listing.title} (page {number} of {total})"
+            papers = listing.papers[(number - 1) * per_page: number * per_page]
             context = {
-                "page": self.meta(title, location, term.description or f"Papers in {taxonomy.singular} {term.name}.",
-                                  feeds=feeds, prev_url=prev_url, next_url=next_url),
-                "taxonomy": {"key": taxonomy.key, "title": taxonomy.title, "singular": taxonomy.singular,
-                             "url": self.urls.link(f"{taxonomy.key}/")},
-                "term": {"name": term.name, "slug": term.slug, "description": term.description,
-                         "count": len(term.papers)},
+                "page": self.meta(title, location, listing.description, feeds=feeds,
+                                  prev_url=prev_url, next_url=next_url),
+                "listing": {"title": listing.title, "description": listing.description, "count": len(listing.papers),
+                            "order_note": listing.order_note, "crumb": crumb, "own_feeds": bool(listing.feeds_at),
+                            "older": older, "newer": newer},
                 "papers": self.views.cards(papers),
                 "pagination": Pagination(number, total, prev_url, next_url),
             }
-            yield Page(location, "term.html", context, papers[0].date.isoformat() if papers else None)
+            newest = max((p.date for p in papers), default=None)
+            yield Page(location, "listing.html", context, newest.isoformat() if newest else None)
 
-    def paper_page(self, paper) -> Page:
+    def paper_page(self, paper: Paper) -> Page:
         location = Urls.paper(paper.id)
         detail = self.views.detail(paper)
         context = {
-            "page": self.meta(paper.title, location, detail.card.excerpt or None, og_type="article"),
+            "page": self.meta(paper.title, location, detail.card.excerpt or None, og_type="article", searchable=True),
             "paper": detail,
             "day_url": self.urls.link(Urls.day(paper.date)),
+            "related": self.views.cards(self.related.get(paper.id, [])),
         }
         return Page(location, "paper.html", context, paper.date.isoformat())
+
+    def feeds_index(self) -> Page:
+        groups: dict[str, list[dict]] = {}
+        for listing in feed_listings(self.catalog, self.config):
+            groups.setdefault(listing.group, []).append({
+                "title": listing.title, "url": self.urls.link(listing.location), "feeds": self.feeds_of(listing)})
+        context = {"page": self.meta("Feeds", Urls.FEEDS, "Every feed of the site: RSS, Atom and JSON Feed."),
+                   "groups": groups}
+        return Page(Urls.FEEDS, "feeds.html", context)
+
+    def search_page(self) -> Page:
+        return Page(Urls.SEARCH, "search.html", {
+            "page": self.meta("Search", Urls.SEARCH, "Search every paper of the site."),
+            "pagefind_url": self.urls.link("pagefind/"),
+        })
 
     def not_found(self) -> Page:
         return Page("404.html", "404.html", {"page": self.meta("Page not found", "404.html")})

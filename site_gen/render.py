@@ -19,6 +19,7 @@ class SiteView:
     home_url: str
     stylesheet_url: str
     nav: list[tuple[str, str]]  # (label, url)
+    search_url: str | None = None
 
 
 def template_folders(override: Path | None) -> list[Path]:

