@@ -1,22 +1,26 @@
 """`site-gen build`: records → catalog → pages and feeds → output/, in named stages."""
 from __future__ import annotations
 
+import hashlib
+import shutil
+import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .catalog import Catalog, build_catalog
+from .catalog import build_catalog
 from .config import SiteConfig
-from .feeds import write_feeds as feed_files
-from .output import StagedOutput, staged_output
-from .pages import PagePlanner
+from .incremental import Manifest, build_signature, fingerprint, inputs_digest
+from .output import OutputTrees, Tree
 from .records import load_content
-from .related import related_papers
-from .search import index_site
-from .render import Renderer, SiteView, template_folders
+from .related import cached_related_papers
+from .render import SiteView, template_folders
+from .search import INDEX_FOLDER, index_site
 from .sitemap import robots_txt, sitemap_files
 from .urls import Urls
-from .views import Views
+from .workers import RenderJob, Written, default_jobs, render_all
+
+DEFAULT_STATE = Path(".site-gen")
 
 
 @dataclass(frozen=True)
@@ -24,18 +28,23 @@ class BuildReport:
     papers: int
     pages: int
     feeds: int
-    files: int
+    rendered: int      # files rendered this time (the rest were unchanged and reused)
     seconds: float
+    up_to_date: bool = False
+    stages: tuple[tuple[str, float], ...] = ()   # (stage, seconds), for --timings
 
     def __str__(self) -> str:
-        return (f"built {self.papers} papers: {self.pages} pages, {self.feeds} feeds, "
-                f"{self.files} files in {self.seconds:.2f}s")
+        if self.up_to_date:
+            return f"nothing changed since the last build ({self.seconds:.2f}s)"
+        return (f"built {self.papers} papers: {self.pages} pages, {self.feeds} feeds; "
+                f"{self.rendered} files rendered, {self.pages + self.feeds - self.rendered} unchanged, "
+                f"in {self.seconds:.2f}s")
 
 
 def site_view(config: SiteConfig, urls: Urls) -> SiteView:
     return SiteView(
         title=config.title, description=config.description, language=config.language,
-        home_url=urls.link(""), stylesheet_url=urls.link("static/style.css"),
+        home_url=urls.link(Urls.HOME), stylesheet_url=urls.link("static/style.css"),
         nav=[("Today", urls.link(Urls.HOME)), ("Archive", urls.link("days/")),
              ("Categories", urls.link("categories/")), ("Topics", urls.link("topics/")),
              ("With code", urls.link(Urls.CODE)), ("Feeds", urls.link(Urls.FEEDS))],
@@ -43,44 +52,85 @@ def site_view(config: SiteConfig, urls: Urls) -> SiteView:
     )
 
 
-def write_pages(catalog: Catalog, config: SiteConfig, urls: Urls, out: StagedOutput) -> list[tuple[str, str | None]]:
-    renderer = Renderer(site_view(config, urls), config.templates)
-    planner = PagePlanner(catalog, config, urls, Views(catalog, urls), related_papers(catalog.papers))
-    sitemap_entries = []
-    for page in planner.pages():
-        out.write(page.location, renderer.render(page.template, page.context))
-        if page.location != "404.html":
-            sitemap_entries.append((urls.absolute(page.location), page.lastmod))
-    return sitemap_entries
+def write_small_files(config: SiteConfig, urls: Urls, written: list[Written], tree: Tree) -> dict[str, str]:
+    """Sitemap, robots.txt and the stylesheet: cheap, rewritten every time; returns their fingerprints."""
+    files: dict[str, bytes] = {}
+    entries = [(urls.absolute(w.location), w.lastmod) for w in written if w.page and w.location != "404.html"]
+    for location, text in sitemap_files(entries, urls):
+        files[location] = text.encode()
+    files["robots.txt"] = robots_txt(urls).encode()
+    for folder in reversed(template_folders(config.templates)):  # overrides win
+        for path in sorted((folder / "static").rglob("*")) if (folder / "static").is_dir() else []:
+            if path.is_file():
+                files[f"static/{path.relative_to(folder / 'static').as_posix()}"] = path.read_bytes()
+    for location, data in files.items():
+        tree.write(location, data)
+    return {location: hashlib.blake2b(data, digest_size=16).hexdigest() for location, data in files.items()}
 
 
-def write_feeds(catalog: Catalog, config: SiteConfig, urls: Urls, out: StagedOutput) -> int:
-    count = 0
-    for location, data in feed_files(catalog, config, urls):
-        out.write(location, data)
-        count += 1
-    return count
+def update_search_index(config: SiteConfig, signature: str, written: list[Written], live: Tree,
+                        tree: Tree) -> str | None:
+    """Pagefind has no incremental mode: re-index when any indexed page changed, else reuse the index."""
+    if not config.search:
+        return None
+    print_ = fingerprint(signature, sorted((w.location, w.search_key) for w in written if w.search_key))
+    if tree.manifest.files.get(INDEX_FOLDER) == print_ and (tree.root / INDEX_FOLDER).is_dir():
+        return print_
+    index = tree.root / INDEX_FOLDER
+    if index.exists():
+        shutil.rmtree(index)
+    if live.manifest.files.get(INDEX_FOLDER) == print_ and (live.root / INDEX_FOLDER).is_dir():
+        files = [p for p in (live.root / INDEX_FOLDER).rglob("*") if p.is_file()]
+        if all(tree.link_from(live, p.relative_to(live.root).as_posix()) for p in files):
+            return print_
+    index_site(tree.root, config.language)
+    return print_
 
 
-def copy_static(config: SiteConfig, out: StagedOutput) -> None:
-    for folder in reversed(template_folders(config.templates)):  # overrides copied last
-        if (folder / "static").is_dir():
-            out.copy_tree(folder / "static", "static")
+class StageClock:
+    def __init__(self):
+        self.started = self.last = time.perf_counter()
+        self.stages: list[tuple[str, float]] = []
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self.stages.append((name, now - self.last))
+        self.last = now
 
 
-def build(config: SiteConfig, content: Path, output: Path) -> BuildReport:
-    started = time.perf_counter()
-    papers = load_content(content)                       # 1. read and validate records
-    catalog = build_catalog(papers, config)              # 2. group by day and taxonomies
+def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT_STATE,
+          jobs: int | None = None, progress: bool | None = None) -> BuildReport:
+    clock = StageClock()
+    progress = sys.stderr.isatty() if progress is None else progress
+    trees = OutputTrees(output, state)
+    signature = build_signature(config)
+    inputs = inputs_digest(signature, content)
+    live = trees.live()
+    if live.manifest.inputs == inputs:                                    # 0. nothing changed at all
+        return BuildReport(0, 0, 0, 0, time.perf_counter() - clock.started, up_to_date=True)
+    papers = load_content(content, cache=state / "records.pickle")       # 1. read and validate records
+    clock("records")
+    config = replace(config, search=config.search and bool(papers))     # nothing to search on an empty site
+    catalog = build_catalog(papers, config)                               # 2. group by day and taxonomies
+    clock("catalog")
+    related = cached_related_papers(catalog.papers, state / "related.pickle")  # 3. related papers
+    clock("related")
     urls = Urls(config.base_url, config.base_path)
-    with staged_output(output) as out:                   # 3. render into staging, swap in at the end
-        sitemap_entries = write_pages(catalog, config, urls, out)
-        feeds = write_feeds(catalog, config, urls, out)
-        for location, text in sitemap_files(sitemap_entries, urls):
-            out.write(location, text)
-        out.write("robots.txt", robots_txt(urls))
-        copy_static(config, out)
-        if config.search:
-            index_site(out.root, config.language)             # 4. search index over the finished pages
-        files = out.files_written
-    return BuildReport(len(papers), len(sitemap_entries) + 1, feeds, files, time.perf_counter() - started)
+    tree = trees.next_tree()                                              # 4. the tree that is not live
+    job = RenderJob(catalog, config, site_view(config, urls), urls, related, signature, live, tree)
+    written = render_all(job, jobs or default_jobs(), progress)           # 5. pages and feeds, in parallel
+    clock("pages and feeds")
+    files = {w.location: w.fingerprint for w in written}
+    files.update(write_small_files(config, urls, written, tree))          # 6. sitemap, robots, static
+    search = update_search_index(config, signature, written, live, tree)             # 7. search index
+    if search:
+        files[INDEX_FOLDER] = search
+    clock("sitemap and search")
+    for location in tree.manifest.files.keys() - files.keys():            # 8. pages whose records are gone
+        if location != INDEX_FOLDER:
+            tree.remove(location)
+    trees.publish(tree, Manifest(inputs=inputs, files=files))             # 9. swap it in
+    clock("publish")
+    pages = sum(1 for w in written if w.page)
+    return BuildReport(len(papers), pages, len(written) - pages, sum(w.rendered for w in written),
+                       time.perf_counter() - clock.started, stages=tuple(clock.stages))

@@ -57,21 +57,43 @@ def build_taxonomy(key: str, singular: str, title: str, papers: list[Paper], ter
     return Taxonomy(key, singular, title, ordered, of_paper)
 
 
+WORD = re.compile(r"\w+")
+
+
 class TopicMatcher:
-    """A paper is in a topic when a keyword occurs as a whole word or phrase, or the record names it."""
+    """A paper is in a topic when a keyword occurs as a whole word or phrase, or the record names it.
+
+    Text and keywords are compared as sequences of lowercase words, so one pass over a paper's
+    words finds every topic (hyphens and spaces between the words of a phrase count alike).
+    """
 
     def __init__(self, rules: tuple[TopicRule, ...]):
         self.rules = rules
-        self.patterns = [
-            (rule, re.compile(r"(?<!\w)(?:" + "|".join(re.escape(k) for k in rule.keywords) + r")(?!\w)",
-                              re.IGNORECASE) if rule.keywords else None)
-            for rule in rules
-        ]
+        self.phrases: dict[tuple[str, ...], list[TopicRule]] = {}
+        for rule in rules:
+            for keyword in rule.keywords:
+                words = tuple(WORD.findall(keyword.casefold()))
+                if words and rule not in self.phrases.setdefault(words, []):
+                    self.phrases[words].append(rule)
+        self.single = {words[0]: rules for words, rules in self.phrases.items() if len(words) == 1}
+        self.starts: dict[str, list[tuple[str, ...]]] = {}
+        for words in self.phrases:
+            if len(words) > 1:
+                self.starts.setdefault(words[0], []).append(words)
         self.by_label = {label.casefold(): rule for rule in rules for label in (rule.name, rule.slug)}
 
+    def _rules_in(self, text: str) -> set[str]:
+        words = WORD.findall(text.casefold())
+        found = {rule.slug for word in self.single.keys() & set(words) for rule in self.single[word]}
+        for i, word in enumerate(words):
+            for phrase in self.starts.get(word, ()):
+                if tuple(words[i:i + len(phrase)]) == phrase:
+                    found.update(rule.slug for rule in self.phrases[phrase])
+        return found
+
     def __call__(self, paper: Paper) -> list[tuple[str, str]]:
-        text = f"{paper.title}\n{paper.abstract}"
-        found = [(rule.slug, rule.name) for rule, pattern in self.patterns if pattern and pattern.search(text)]
+        matched = self._rules_in(f"{paper.title}\n{paper.abstract}") if self.phrases else set()
+        found = [(rule.slug, rule.name) for rule in self.rules if rule.slug in matched]
         for label in paper.topics:
             rule = self.by_label.get(label.casefold())
             found.append((rule.slug, rule.name) if rule else (slugify(label), label))

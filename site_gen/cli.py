@@ -24,8 +24,11 @@ def _config(args: argparse.Namespace) -> SiteConfig:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from .build import build
-    report = build(_config(args), args.content, args.output)
-    print(f"{report}; open {args.output / 'index.html'}")
+    report = build(_config(args), args.content, args.output, args.state, args.jobs)
+    print(f"{report}; the site is in {args.output}/")
+    if args.timings:
+        for stage, seconds in report.stages:
+            print(f"  {stage:<20} {seconds:8.2f}s")
     return 0
 
 
@@ -81,6 +84,10 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--content", type=Path, default=Path("content"), help="records folder (default: content)")
     build.add_argument("--output", type=Path, default=Path("output"), help="output folder (default: output)")
     build.add_argument("--base-url", help="override base_url from the config")
+    build.add_argument("--state", type=Path, default=Path(".site-gen"),
+                       help="build cache for incremental builds (default: .site-gen)")
+    build.add_argument("--jobs", type=int, help="worker processes (default: every core)")
+    build.add_argument("--timings", action="store_true", help="print how long each stage took")
     build.set_defaults(run=cmd_build)
 
     from .importers import READERS

@@ -5,11 +5,13 @@ import datetime as dt
 import json
 from typing import Iterator
 
+from feedgen.entry import FeedEntry
+from feedgen.ext.dc import DcEntryExtension
 from feedgen.feed import FeedGenerator
 
 from . import markup
-from .catalog import Catalog, newest_first
-from .listings import Listing, feed_listings
+from .catalog import newest_first
+from .listings import Listing, feed_kinds
 from .config import SiteConfig
 from .records import Paper
 from .urls import Urls
@@ -23,6 +25,7 @@ class FeedWriter:
     def __init__(self, config: SiteConfig, urls: Urls):
         self.config = config
         self.urls = urls
+        self._entries: dict[str, FeedEntry] = {}  # one per paper, shared by every feed that carries it
 
     def _generator(self, listing: Listing, papers: list[Paper], self_location: str) -> FeedGenerator:
         fg = FeedGenerator()
@@ -41,12 +44,19 @@ class FeedWriter:
         fg.updated(updated)
         fg.lastBuildDate(updated)
         for paper in papers:
-            self._add_entry(fg, paper)
+            fg.add_entry(self.entry(paper), order="append")
         return fg
 
-    def _add_entry(self, fg: FeedGenerator, paper: Paper) -> None:
+    def entry(self, paper: Paper) -> FeedEntry:
+        cached = self._entries.get(paper.id)
+        if cached is None:
+            cached = self._entries[paper.id] = self._new_entry(paper)
+        return cached
+
+    def _new_entry(self, paper: Paper) -> FeedEntry:
         url = self.urls.absolute(Urls.paper(paper.id))
-        entry = fg.add_entry(order="append")
+        entry = FeedEntry()
+        entry.register_extension("dc", DcEntryExtension, atom=False, rss=True)
         entry.id(url)
         entry.guid(url, permalink=True)
         entry.title(paper.title)
@@ -63,19 +73,24 @@ class FeedWriter:
             entry.dc.dc_creator(", ".join(paper.authors))
         for code in paper.categories:
             entry.category(term=code, scheme="https://arxiv.org/archive/")
+        return entry
 
     def newest(self, listing: Listing) -> list[Paper]:
         return sorted(listing.papers, key=newest_first)[:self.config.feed_items]
 
+    @staticmethod
+    def locations(listing: Listing) -> list[str]:
+        return [Urls.feed(listing.feeds_at, kind) for kind in feed_kinds(listing)]
+
     def files(self, listing: Listing) -> Iterator[tuple[str, bytes]]:
         """(location, bytes) of each feed of a listing: RSS and Atom, and JSON Feed for the site's."""
         papers = self.newest(listing)
-        rss, atom = Urls.feed(listing.feeds_at, "rss"), Urls.feed(listing.feeds_at, "atom")
-        yield rss, self._generator(listing, papers, rss).rss_str(pretty=True)
-        yield atom, self._generator(listing, papers, atom).atom_str(pretty=True)
-        if listing.feeds_at == Urls.FEEDS:
-            location = Urls.feed(listing.feeds_at, "json")
-            yield location, self.json_feed(listing, papers, location)
+        for kind, location in zip(feed_kinds(listing), self.locations(listing)):
+            if kind == "json":
+                yield location, self.json_feed(listing, papers, location)
+            else:
+                generator = self._generator(listing, papers, location)
+                yield location, generator.rss_str(pretty=True) if kind == "rss" else generator.atom_str(pretty=True)
 
     def json_feed(self, listing: Listing, papers: list[Paper], self_location: str) -> bytes:
         """JSON Feed 1.1 (https://jsonfeed.org/version/1.1)."""
@@ -102,9 +117,3 @@ class FeedWriter:
         if "pdf" in paper.link_map:
             item["external_url"] = paper.link_map["pdf"]
         return item
-
-
-def write_feeds(catalog: Catalog, config: SiteConfig, urls: Urls) -> Iterator[tuple[str, bytes]]:
-    writer = FeedWriter(config, urls)
-    for listing in feed_listings(catalog, config):
-        yield from writer.files(listing)

@@ -25,6 +25,13 @@ class Listing:
     neighbours: tuple[tuple[str, str] | None, tuple[str, str] | None] = (None, None)  # (older, newer): (label, location)
 
 
+def feed_kinds(listing: Listing) -> tuple[str, ...]:
+    """Every listing with feeds has RSS and Atom; the site's own also has a JSON Feed."""
+    if listing.feeds_at is None:
+        return ()
+    return ("rss", "atom", "json") if listing.feeds_at == Urls.FEEDS else ("rss", "atom")
+
+
 def site_feed_listing(catalog: Catalog, config: SiteConfig) -> Listing:
     return Listing(Urls.HOME, config.title, config.description, catalog.papers, "Site", None, Urls.FEEDS)
 

@@ -1,61 +1,125 @@
-"""The output folder, replaced atomically: a build writes into a staging folder beside it and
-swaps it in only when complete, so a failed or killed build leaves the previous site intact."""
+"""The output folder, swapped atomically between two trees.
+
+`output/` is a symbolic link to one of two trees beside it (`.output.site-gen-a` and `-b`).
+A build brings the tree that is not live up to date — linking files that did not change from
+the live tree, rendering the rest — and then flips the link with one rename. A failed or
+killed build never touches the live tree, and each file is written as a new inode, so a file
+shared with the live tree is never modified in place.
+
+Each tree has a manifest (location → fingerprint, see incremental.py) in the state folder.
+It is removed before a tree is changed and written back once the tree is complete, so a tree
+interrupted half-way is rebuilt from scratch the next time.
+"""
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
+from .incremental import Manifest, drop_manifest, load_manifest, save_manifest
 from .urls import Urls
 
-# Folders inside output/ that other commands own (site-gen digest writes here); kept across builds.
+# Folders inside output/ that other commands own (site-gen digest writes here); carried across builds.
 PRESERVED = ("digests",)
 
 
-class StagedOutput:
-    def __init__(self, root: Path):
+class Tree:
+    """One of the two output trees, with what the last complete build put in it."""
+
+    def __init__(self, root: Path, manifest: Manifest):
         self.root = root
-        self.files_written = 0
+        self.manifest = manifest
+        self._folders: set[Path] = set()
+
+    def path(self, location: str) -> Path:
+        return self.root / Urls.file_for(location)
+
+    def _prepare(self, location: str) -> Path:
+        path = self.path(location)
+        if path.parent not in self._folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(path.parent)
+        try:
+            path.unlink()  # never write through a hard link shared with the live tree
+        except FileNotFoundError:
+            pass
+        return path
 
     def write(self, location: str, data: str | bytes) -> None:
-        path = self.root / Urls.file_for(location)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-        self.files_written += 1
+        self._prepare(location).write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
 
-    def copy_tree(self, source: Path, location: str) -> None:
-        shutil.copytree(source, self.root / location, dirs_exist_ok=True)
+    def link_from(self, other: "Tree", location: str) -> bool:
+        """Hard-link the other tree's file here; False when it cannot (missing, another file system)."""
+        source = other.path(location)
+        try:
+            os.link(source, self._prepare(location))
+            return True
+        except OSError:
+            return False
 
+    def has(self, location: str, fingerprint: str) -> bool:
+        return self.manifest.files.get(location) == fingerprint and self.path(location).is_file()
 
-def _remove_stale_staging(output: Path) -> None:
-    for stale in output.parent.glob(f".{output.name}.*"):
-        shutil.rmtree(stale, ignore_errors=True)
-
-
-@contextmanager
-def staged_output(output: Path) -> Iterator[StagedOutput]:
-    output = output.resolve()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_staging(output)
-    staging = output.parent / f".{output.name}.building-{os.getpid()}"
-    staging.mkdir()
-    try:
-        yield StagedOutput(staging)
-        _swap_in(staging, output)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    def remove(self, location: str) -> None:
+        path = self.path(location)
+        path.unlink(missing_ok=True)
+        try:
+            os.removedirs(path.parent)  # drop folders left empty (a deleted paper's papers/<id>/)
+        except OSError:
+            pass
 
 
-def _swap_in(staging: Path, output: Path) -> None:
-    if output.exists():
+class OutputTrees:
+    def __init__(self, output: Path, state: Path):
+        self.output = output.absolute()
+        self.state = state
+        self.trees = [self.output.parent / f".{self.output.name}.site-gen-{name}" for name in ("a", "b")]
+
+    def live_root(self) -> Path | None:
+        if self.output.is_symlink():
+            target = Path(os.path.realpath(self.output))
+            if target in self.trees and target.is_dir():
+                return target
+        return None
+
+    def _manifest(self, root: Path) -> Manifest:
+        return load_manifest(self.state, self.manifest_name(root), root)
+
+    @staticmethod
+    def manifest_name(root: Path) -> str:
+        return f"{root.name.lstrip('.')}-{hashlib.blake2b(str(root).encode(), digest_size=6).hexdigest()}"
+
+    def live(self) -> Tree:
+        root = self.live_root()
+        return Tree(root, self._manifest(root)) if root else Tree(self.output, Manifest())
+
+    def next_tree(self) -> Tree:
+        """The tree to build into, marked as being changed until publish()."""
+        live = self.live_root()
+        root = self.trees[1] if live == self.trees[0] else self.trees[0]
+        manifest = self._manifest(root)
+        drop_manifest(self.state, self.manifest_name(root))
+        if not manifest.files and root.exists():
+            shutil.rmtree(root)  # an interrupted or unknown tree: start it afresh
+        root.mkdir(parents=True, exist_ok=True)
+        return Tree(root, manifest)
+
+    def publish(self, tree: Tree, manifest: Manifest) -> None:
+        live = self.live_root()
+        source = live or (self.output if self.output.is_dir() else None)
         for name in PRESERVED:
-            if (output / name).exists() and not (staging / name).exists():
-                os.rename(output / name, staging / name)
-        retired = output.parent / f".{output.name}.retired-{os.getpid()}"
-        os.rename(output, retired)
-        os.rename(staging, output)
-        shutil.rmtree(retired, ignore_errors=True)
-    else:
-        os.rename(staging, output)
+            if source and (source / name).exists() and not (tree.root / name).exists():
+                os.rename(source / name, tree.root / name)
+        save_manifest(self.state, self.manifest_name(tree.root), manifest)
+        link = self.output.parent / f".{self.output.name}.link-{os.getpid()}"
+        link.unlink(missing_ok=True)
+        os.symlink(tree.root.name, link)
+        if self.output.exists() and not self.output.is_symlink():
+            # first build over a plain folder: move it aside, put the link in its place
+            retired = self.output.parent / f".{self.output.name}.retired-{os.getpid()}"
+            os.rename(self.output, retired)
+            os.rename(link, self.output)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.rename(link, self.output)  # atomic: readers see the old tree or the new one

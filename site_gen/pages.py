@@ -4,6 +4,7 @@ Pages are produced lazily so a large site never holds all of them at once.
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -11,10 +12,10 @@ from typing import Any, Iterator, Mapping
 
 from .catalog import Catalog, Day, Taxonomy
 from .config import SiteConfig
-from .listings import Listing, feed_listings, paged_listings
+from .listings import Listing, feed_kinds, feed_listings, paged_listings
 from .records import Paper
 from .urls import Urls
-from .views import Link, Views, date_label
+from .views import LazyDetail, LazyExcerpt, Link, Views, date_label
 
 RECENT_DAYS = 7
 FEED_TYPES = {"rss": "application/rss+xml", "atom": "application/atom+xml", "json": "application/feed+json"}
@@ -69,12 +70,9 @@ class PagePlanner:
         self.related = related or {}
 
     def feeds_of(self, listing: Listing) -> list[FeedLink]:
-        if listing.feeds_at is None:
-            return []
-        kinds = ("rss", "atom", "json") if listing.feeds_at == Urls.FEEDS else ("rss", "atom")
         names = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
         return [FeedLink(kind, f"{listing.title} ({names[kind]})", self.urls.absolute(Urls.feed(listing.feeds_at, kind)))
-                for kind in kinds]
+                for kind in feed_kinds(listing)]
 
     @property
     def site_feeds(self) -> list[FeedLink]:
@@ -84,23 +82,43 @@ class PagePlanner:
         extra.setdefault("feeds", self.site_feeds)
         return PageMeta(title, description or self.config.description, self.urls.absolute(location), **extra)
 
+    @functools.cached_property
+    def listings(self) -> list[Listing]:
+        return list(paged_listings(self.catalog))
+
+    def page_count(self, listing: Listing) -> int:
+        return max(1, math.ceil(len(listing.papers) / self.config.per_page))
+
+    def plan(self) -> list[tuple]:
+        """Every page of the site as a small spec, in site order; `page(spec)` makes the page.
+
+        Specs are cheap and picklable, so a build can split them among worker processes."""
+        specs: list[tuple] = [("home",), ("archive",)]
+        specs += [("day", i) for i in range(len(self.catalog.days))]
+        specs += [("taxonomy", key) for key in self.catalog.taxonomies]
+        specs += [("listing", i, n) for i, listing in enumerate(self.listings)
+                  for n in range(1, self.page_count(listing) + 1)]
+        specs += [("paper", i) for i in range(len(self.catalog.papers))]
+        specs += [("feeds",)] + ([("search",)] if self.config.search else []) + [("404",)]
+        return specs
+
+    def page(self, spec: tuple) -> Page:
+        kind, *args = spec
+        if kind == "day":
+            days, i = self.catalog.days, args[0]
+            return self.day_page(days[i], newer=days[i - 1] if i > 0 else None,
+                                 older=days[i + 1] if i + 1 < len(days) else None)
+        if kind == "taxonomy":
+            return self.taxonomy_index(self.catalog.taxonomies[args[0]])
+        if kind == "listing":
+            return self.listing_page(self.listings[args[0]], args[1])
+        if kind == "paper":
+            return self.paper_page(self.catalog.papers[args[0]])
+        return {"home": self.home, "archive": self.days_archive, "feeds": self.feeds_index,
+                "search": self.search_page, "404": self.not_found}[kind]()
+
     def pages(self) -> Iterator[Page]:
-        yield self.home()
-        yield self.days_archive()
-        days = self.catalog.days
-        for i, day in enumerate(days):
-            yield self.day_page(day, newer=days[i - 1] if i > 0 else None,
-                                older=days[i + 1] if i + 1 < len(days) else None)
-        for taxonomy in self.catalog.taxonomies.values():
-            yield self.taxonomy_index(taxonomy)
-        for listing in paged_listings(self.catalog):
-            yield from self.listing_pages(listing)
-        for paper in self.catalog.papers:
-            yield self.paper_page(paper)
-        yield self.feeds_index()
-        if self.config.search:
-            yield self.search_page()
-        yield self.not_found()
+        return (self.page(spec) for spec in self.plan())
 
     def day_link(self, day: Day) -> Link:
         return Link(date_label(day.date), self.urls.link(Urls.day(day.date)), len(day.papers))
@@ -126,7 +144,7 @@ class PagePlanner:
     def day_view(self, day: Day) -> dict[str, Any]:
         week, month = (self.catalog.period_of(kind, day.date) for kind in ("weeks", "months"))
         return {"label": date_label(day.date), "date": day.key, "url": self.urls.link(Urls.day(day.date)),
-                "papers": self.views.cards(day.papers),
+                "count": len(day.papers), "cards": self.views.cards(day.papers),
                 "week_url": self.urls.link(Urls.period("weeks", week)),
                 "month_url": self.urls.link(Urls.period("months", month))}
 
@@ -167,38 +185,37 @@ class PagePlanner:
         }
         return Page(location, "taxonomy.html", context)
 
-    def listing_pages(self, listing: Listing) -> Iterator[Page]:
+    def listing_page(self, listing: Listing, number: int) -> Page:
         per_page = self.config.per_page
-        total = max(1, math.ceil(len(listing.papers) / per_page))
+        total = self.page_count(listing)
         feeds = self.feeds_of(listing) or self.site_feeds
         older, newer = (Link(n[0], self.urls.link(n[1])) if n else None for n in listing.neighbours)
         crumb = Link(listing.group, self.urls.link(listing.group_location)) if listing.group_location else None
-        for number in range(1, total + 1):
-            location = Urls.paged(listing.location, number)
-            prev_url = self.urls.link(Urls.paged(listing.location, number - 1)) if number > 1 else None
-            next_url = self.urls.link(Urls.paged(listing.location, number + 1)) if number < total else None
-            title = listing.title if number == 1 else f"{listing.title} (page {number} of {total})"
-            papers = listing.papers[(number - 1) * per_page: number * per_page]
-            context = {
-                "page": self.meta(title, location, listing.description, feeds=feeds,
-                                  prev_url=prev_url, next_url=next_url),
-                "listing": {"title": listing.title, "description": listing.description, "count": len(listing.papers),
-                            "order_note": listing.order_note, "crumb": crumb, "own_feeds": bool(listing.feeds_at),
-                            "older": older, "newer": newer},
-                "papers": self.views.cards(papers),
-                "pagination": Pagination(number, total, prev_url, next_url),
-            }
-            newest = max((p.date for p in papers), default=None)
-            yield Page(location, "listing.html", context, newest.isoformat() if newest else None)
+        location = Urls.paged(listing.location, number)
+        prev_url = self.urls.link(Urls.paged(listing.location, number - 1)) if number > 1 else None
+        next_url = self.urls.link(Urls.paged(listing.location, number + 1)) if number < total else None
+        title = listing.title if number == 1 else f"{listing.title} (page {number} of {total})"
+        papers = listing.papers[(number - 1) * per_page: number * per_page]
+        context = {
+            "page": self.meta(title, location, listing.description, feeds=feeds,
+                              prev_url=prev_url, next_url=next_url),
+            "listing": {"title": listing.title, "description": listing.description, "count": len(listing.papers),
+                        "order_note": listing.order_note, "crumb": crumb, "own_feeds": bool(listing.feeds_at),
+                        "older": older, "newer": newer},
+            "cards": self.views.cards(papers),
+            "pagination": Pagination(number, total, prev_url, next_url),
+        }
+        newest = max((p.date for p in papers), default=None)
+        return Page(location, "listing.html", context, newest.isoformat() if newest else None)
 
     def paper_page(self, paper: Paper) -> Page:
         location = Urls.paper(paper.id)
-        detail = self.views.detail(paper)
         context = {
-            "page": self.meta(paper.title, location, detail.card.excerpt or None, og_type="article", searchable=True),
-            "paper": detail,
+            "page": self.meta(paper.title, location, LazyExcerpt(self.views, paper) if paper.abstract.strip() else None,
+                              og_type="article", searchable=True),
+            "paper": LazyDetail(self.views, paper),
             "day_url": self.urls.link(Urls.day(paper.date)),
-            "related": self.views.cards(self.related.get(paper.id, [])),
+            "related": self.views.cards(self.related.get(paper.id, []), heading="h3"),
         }
         return Page(location, "paper.html", context, paper.date.isoformat())
 

@@ -6,6 +6,8 @@ reports all problems at once; `dump_day()` writes a day file the way the spec as
 from __future__ import annotations
 
 import datetime as dt
+import os
+import pickle
 import re
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -248,18 +250,56 @@ def day_files(content: Path) -> list[Path]:
     return sorted((content / "papers").glob("*/*.yaml"))
 
 
-def load_content(content: Path) -> list[Paper]:
-    """Every paper under content/, validated; raises ValidationError listing all problems."""
+def load_content(content: Path, cache: Path | None = None) -> list[Paper]:
+    """Every paper under content/, validated; raises ValidationError listing all problems.
+
+    With a cache file, day files whose size and modification time are unchanged since the
+    last load are not parsed again (parsing YAML is most of the cost of a large site)."""
     if not content.is_dir():
         raise ValidationError([Problem(str(content), 0, "", "content folder not found")], "cannot read records")
+    cached = _read_cache(cache)
+    fresh: dict[str, tuple[tuple[int, int], list[Paper]]] = {}
     problems: list[Problem] = []
     papers: list[Paper] = []
     for path in day_files(content):
-        papers.extend(read_day_file(path, problems))
+        stat = path.stat()
+        stamp = (stat.st_size, stat.st_mtime_ns)
+        hit = cached.get(str(path))
+        if hit and hit[0] == stamp:
+            day = hit[1]
+        else:
+            before = len(problems)
+            day = read_day_file(path, problems)
+        if not (hit and hit[0] == stamp) and len(problems) > before:
+            papers.extend(day)  # still checked for duplicate ids, never cached
+            continue
+        fresh[str(path)] = (stamp, day)
+        papers.extend(day)
     problems.extend(duplicate_id_problems(papers))
     if problems:
         raise ValidationError(problems, "invalid records")
+    if cache is not None and fresh != cached:
+        _write_cache(cache, fresh)
     return papers
+
+
+def _read_cache(cache: Path | None) -> dict:
+    from . import __version__
+    try:
+        with open(cache, "rb") as handle:
+            version, days = pickle.load(handle)
+        return days if version == __version__ else {}
+    except (TypeError, OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError, ImportError):
+        return {}
+
+
+def _write_cache(cache: Path, days: dict) -> None:
+    from . import __version__
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    temporary = cache.with_name(f".{cache.name}.{os.getpid()}")
+    with open(temporary, "wb") as handle:
+        pickle.dump((__version__, days), handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(temporary, cache)
 
 
 def duplicate_id_problems(papers: Iterable[Paper]) -> list[Problem]:

@@ -5,6 +5,11 @@ sparse products, so memory stays bounded on large sites.
 """
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
+from pathlib import Path
+
 from .records import Paper
 
 BLOCK = 512
@@ -42,3 +47,26 @@ def related_papers(papers: list[Paper], count: int = 5) -> dict[str, list[Paper]
             best = sorted(zip(-np.round(scores, 6), columns.tolist()))[:count]
             related[ordered[index].id] = [ordered[column] for _, column in best]
     return related
+
+
+def cached_related_papers(papers: list[Paper], cache: Path, count: int = 5) -> dict[str, list[Paper]]:
+    """related_papers(), reused from the last build when no title or abstract changed."""
+    digest = hashlib.blake2b(digest_size=16)
+    for paper in sorted(papers, key=lambda p: p.id):
+        digest.update(f"{paper.id}\0{paper.title}\0{paper.abstract}\1".encode())
+    key = (digest.hexdigest(), count, MIN_SIMILARITY)
+    by_id = {p.id: p for p in papers}
+    try:
+        with open(cache, "rb") as handle:
+            cached_key, ids = pickle.load(handle)
+        if cached_key == key:
+            return {pid: [by_id[r] for r in related] for pid, related in ids.items()}
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, KeyError, TypeError):
+        pass
+    result = related_papers(papers, count)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    temporary = cache.with_name(f".{cache.name}.{os.getpid()}")
+    with open(temporary, "wb") as handle:
+        pickle.dump((key, {pid: [p.id for p in related] for pid, related in result.items()}), handle)
+    os.replace(temporary, cache)
+    return result

@@ -13,6 +13,7 @@ INDEX_FOLDER = "pagefind"
 def index_site(root: Path, language: str) -> None:
     """Run Pagefind over a built site folder; raises SiteGenError with its output on failure."""
     command = [sys.executable, "-m", "pagefind", "--site", str(root), "--output-subdir", INDEX_FOLDER,
+               "--glob", "papers/**/*.html",  # only paper pages are indexed; reading the rest is wasted time
                "--force-language", language.split("-")[0], "--silent"]
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=3600)

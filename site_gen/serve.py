@@ -122,7 +122,8 @@ def serve(config_path: Path | None, content: Path, output: Path, port: int,
 
     config = rebuild() or SiteConfig()
     output.mkdir(parents=True, exist_ok=True)
-    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(state, output.resolve()))
+    # not resolved: output/ is a link that each build moves to the newest tree
+    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(state, output.absolute()))
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print(f"site-gen serve: http://127.0.0.1:{port}/ (Ctrl-C to stop)", flush=True)

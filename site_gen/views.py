@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 from dataclasses import dataclass
+from typing import Callable, Iterator
 
 from markupsafe import Markup
 
@@ -68,13 +71,83 @@ def byline(paper: Paper, shown: int = 3) -> str:
     return ""
 
 
-class Views:
-    """Builds view models for one build; cards are cached because many pages show each paper."""
+class Cards:
+    """The rendered cards of some papers, made only when a template iterates over them.
 
-    def __init__(self, catalog: Catalog, urls: Urls):
+    Its fingerprint is the papers' keys, so an incremental build can tell whether a page
+    changed without rendering a single card.
+    """
+
+    def __init__(self, views: "Views", papers: list[Paper], heading: str = "h2"):
+        self.views, self.papers, self.heading = views, papers, heading
+
+    def __iter__(self) -> Iterator[Markup]:
+        return (self.views.card_html(p, self.heading) for p in self.papers)
+
+    def __len__(self) -> int:
+        return len(self.papers)
+
+    def fingerprint(self) -> tuple:
+        return (self.heading, tuple(self.views.paper_key(p) for p in self.papers))
+
+
+class LazyDetail:
+    """A paper's detail view, built when the paper page is rendered; fingerprinted by the paper's key."""
+
+    def __init__(self, views: "Views", paper: Paper):
+        self.views, self.paper = views, paper
+
+    @functools.cached_property
+    def _detail(self) -> PaperDetail:
+        return self.views.detail(self.paper)
+
+    def __getattr__(self, name: str):
+        return getattr(self._detail, name)
+
+    def fingerprint(self) -> str:
+        return self.views.paper_key(self.paper)
+
+
+class LazyExcerpt:
+    """A paper's excerpt (for meta descriptions), made only when a page is rendered."""
+
+    def __init__(self, views: "Views", paper: Paper):
+        self.views, self.paper = views, paper
+
+    def __str__(self) -> str:
+        return self.views.card(self.paper).excerpt
+
+    def fingerprint(self) -> str:
+        return self.views.paper_key(self.paper)
+
+
+class Views:
+    """Builds view models for one build. A paper's card is rendered once and shared by every page
+    that lists it; a paper's key sums up everything its card and detail are made from."""
+
+    TAXONOMIES = ("categories", "topics", "authors", "organizations")
+
+    def __init__(self, catalog: Catalog, urls: Urls, render_fragment: Callable[[str, dict], str]):
         self.catalog = catalog
         self.urls = urls
+        self.render_fragment = render_fragment
         self._cards: dict[str, PaperCard] = {}
+        self._card_html: dict[tuple[str, str], Markup] = {}
+        self._keys: dict[str, str] = {}
+
+    def paper_key(self, paper: Paper) -> str:
+        key = self._keys.get(paper.id)
+        if key is None:
+            terms = [(t.slug, t.name) for name in self.TAXONOMIES for t in self.catalog.terms(paper, name)]
+            key = hashlib.blake2b(repr((paper, terms)).encode(), digest_size=16).hexdigest()
+            self._keys[paper.id] = key
+        return key
+
+    def search_key(self, paper: Paper) -> str:
+        """What the search index holds of a paper page (the parts inside data-pagefind-body)."""
+        fields = (paper.id, paper.title, paper.date, paper.authors, paper.et_al, paper.author_count,
+                  paper.abstract, paper.summary, paper.keywords)
+        return hashlib.blake2b(repr(fields).encode(), digest_size=16).hexdigest()
 
     def term_link(self, taxonomy: Taxonomy | str, term: Term, with_count: bool = False) -> Link:
         key = taxonomy if isinstance(taxonomy, str) else taxonomy.key
@@ -105,8 +178,15 @@ class Views:
             self._cards[paper.id] = card
         return card
 
-    def cards(self, papers: list[Paper]) -> list[PaperCard]:
-        return [self.card(p) for p in papers]
+    def card_html(self, paper: Paper, heading: str = "h2") -> Markup:
+        html = self._card_html.get((paper.id, heading))
+        if html is None:
+            html = Markup(self.render_fragment("card.html", {"card": self.card(paper), "heading": heading}))
+            self._card_html[(paper.id, heading)] = html
+        return html
+
+    def cards(self, papers: list[Paper], heading: str = "h2") -> Cards:
+        return Cards(self, papers, heading)
 
     def detail(self, paper: Paper) -> PaperDetail:
         known = paper.link_map

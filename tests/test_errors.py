@@ -10,6 +10,12 @@ import time
 from conftest import REPO, snapshot
 
 
+def leftovers(site) -> list[str]:
+    """Anything a build left beside output/ other than its two trees."""
+    trees = {".output.site-gen-a", ".output.site-gen-b"}
+    return [p.name for p in site.root.iterdir() if p.name.startswith(".output") and p.name not in trees]
+
+
 def test_invalid_records_are_all_reported_with_file_line_and_field(site):
     path = site.content / "papers" / "2024" / "2024-01-01.yaml"
     path.parent.mkdir(parents=True)
@@ -80,8 +86,7 @@ def test_failed_build_leaves_previous_output_untouched(site):
     site.day("2024-01-02", [{"id": "b", "title": "B", "upvotes": "many"}])
     assert site.build().returncode == 1
     assert snapshot(site.output) == before
-    leftovers = [p.name for p in site.root.iterdir() if p.name.startswith(".output")]
-    assert leftovers == []
+    assert leftovers(site) == []
 
 
 def test_template_error_mid_build_leaves_previous_output_untouched(site, tmp_path):
@@ -106,7 +111,7 @@ def test_killed_build_leaves_previous_output_and_the_next_build_cleans_up(site):
     process = subprocess.Popen([sys.executable, "-m", "site_gen", "build", "--content", str(site.content),
                                 "--output", str(site.output)], cwd=site.root, env=env)
     deadline = time.time() + 30
-    while not any(p.name.startswith(".output.building") for p in site.root.iterdir()):
+    while not (site.root / ".output.site-gen-b" / "papers").is_dir():
         assert time.time() < deadline and process.poll() is None, "build finished before it could be killed"
         time.sleep(0.005)
     process.send_signal(signal.SIGKILL)
@@ -114,7 +119,7 @@ def test_killed_build_leaves_previous_output_and_the_next_build_cleans_up(site):
     assert snapshot(site.output) == before
     assert site.build().returncode == 0
     assert (site.output / "papers" / "new" / "index.html").is_file()
-    assert [p.name for p in site.root.iterdir() if p.name.startswith(".output")] == []
+    assert leftovers(site) == []
 
 
 def test_ids_that_would_escape_output_are_rejected(site):

@@ -84,6 +84,7 @@ def test_search_finds_a_paper_by_a_title_word_and_opens_it(served_sample, browse
     result = page.locator(".pagefind-ui__result-link").first
     result.wait_for(timeout=15000)
     assert "Gaussian" in result.inner_text()
+    assert re.search(r" · \w{3} \d{1,2}, \d{4}$", result.inner_text())          # the paper's date
     assert page.locator(".pagefind-ui__result-excerpt").first.inner_text()
     result.click()
     page.wait_for_url(re.compile(r".*/papers/.+/"))

@@ -1,0 +1,98 @@
+"""Incremental builds: what each output file was made from, kept between builds.
+
+Every page and feed gets a fingerprint of its inputs: its view context (cards and paper
+views count by their papers' keys, not their rendered text), its template, and the build's
+signature (site-gen's version, every template file, the config). A file whose fingerprint
+matches the last build's is hard-linked from the previous output instead of rendered.
+The manifest is saved only after the new output is in place, so an interrupted build
+leaves the previous manifest describing the previous output.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import os
+import pickle
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .config import SiteConfig
+from .render import template_folders
+
+def _canonical(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if hasattr(value, "fingerprint"):
+        return (type(value).__name__, value.fingerprint())
+    if isinstance(value, dict):
+        return tuple((k, _canonical(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return tuple(_canonical(v) for v in value)
+    if dataclasses.is_dataclass(value):
+        return (type(value).__name__,) + tuple(_canonical(getattr(value, f.name)) for f in dataclasses.fields(value))
+    if isinstance(value, (dt.date, Path)):
+        return str(value)
+    raise TypeError(f"cannot fingerprint {type(value).__name__}")
+
+
+def fingerprint(*parts: Any) -> str:
+    return hashlib.blake2b(repr(_canonical(parts)).encode(), digest_size=16).hexdigest()
+
+
+def build_signature(config: SiteConfig) -> str:
+    """What every file depends on: site-gen's version, the templates in use, the config."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(__version__.encode())
+    for folder in template_folders(config.templates):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    digest.update(repr(dataclasses.replace(config, email=None, source="")).encode())
+    return digest.hexdigest()
+
+
+def inputs_digest(signature: str, content: Path) -> str:
+    """Cheap test for 'nothing changed': the signature and every day file's size and mtime."""
+    digest = hashlib.blake2b(signature.encode(), digest_size=16)
+    for path in sorted((content / "papers").glob("*/*.yaml")):
+        stat = path.stat()
+        digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+@dataclasses.dataclass
+class Manifest:
+    version: str = __version__
+    inputs: str = ""                    # inputs_digest of the build that made the tree
+    files: dict[str, str] = dataclasses.field(default_factory=dict)   # location → fingerprint
+
+
+def _manifest_path(state: Path, name: str) -> Path:
+    return state / f"{name}.manifest.pickle"
+
+
+def load_manifest(state: Path, name: str, root: Path) -> Manifest:
+    """A tree's manifest, or an empty one when it is missing, unreadable, from another version of
+    site-gen, or the tree itself is gone."""
+    try:
+        with open(_manifest_path(state, name), "rb") as handle:
+            manifest = pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ImportError):
+        return Manifest()
+    if not isinstance(manifest, Manifest) or manifest.version != __version__ or not root.is_dir():
+        return Manifest()
+    return manifest
+
+
+def drop_manifest(state: Path, name: str) -> None:
+    _manifest_path(state, name).unlink(missing_ok=True)
+
+
+def save_manifest(state: Path, name: str, manifest: Manifest) -> None:
+    state.mkdir(parents=True, exist_ok=True)
+    temporary = state / f".{name}.{os.getpid()}"
+    with open(temporary, "wb") as handle:
+        pickle.dump(manifest, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(temporary, _manifest_path(state, name))

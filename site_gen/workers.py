@@ -1,0 +1,149 @@
+"""Rendering pages and feeds into an output tree, in worker processes, reusing unchanged files.
+
+The parent builds the catalog once; workers are forked from it and share it copy-on-write.
+Each worker renders chunks of page and feed specs: for each it computes the fingerprint, links
+the live tree's file when the fingerprint is unchanged, and renders otherwise.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from dataclasses import dataclass
+from typing import Iterator, Mapping
+
+from tqdm import tqdm
+
+from .catalog import Catalog
+from .config import SiteConfig
+from .feeds import FeedWriter
+from .incremental import fingerprint
+from .listings import Listing, feed_listings
+from .output import Tree
+from .pages import PagePlanner
+from .records import Paper
+from .render import Renderer, SiteView
+from .urls import Urls
+from .views import Views
+
+CHUNK = 256
+
+
+@dataclass
+class RenderJob:
+    catalog: Catalog
+    config: SiteConfig
+    site: SiteView
+    urls: Urls
+    related: Mapping[str, list[Paper]]
+    signature: str
+    live: Tree
+    tree: Tree
+
+
+@dataclass(frozen=True)
+class Written:
+    location: str
+    fingerprint: str
+    lastmod: str | None
+    rendered: bool
+    page: bool        # an HTML page, not a feed
+    search_key: str | None  # for pages the search index covers: what the index holds of them
+
+
+class Worker:
+    """Everything one process needs to render; created once per process."""
+
+    def __init__(self, job: RenderJob):
+        self.job = job
+        renderer = Renderer(job.site, job.config.templates)
+        self.render = renderer.render
+        self.planner = PagePlanner(job.catalog, job.config, job.urls, Views(job.catalog, job.urls, self.render),
+                                   job.related)
+        self.feeds = FeedWriter(job.config, job.urls)
+        self.feed_listings: list[Listing] = list(feed_listings(job.catalog, job.config))
+
+    def _reuse(self, location: str, print_: str) -> bool:
+        job = self.job
+        if job.tree.has(location, print_):
+            return True
+        return job.live.has(location, print_) and job.tree.link_from(job.live, location)
+
+    def page(self, spec: tuple) -> Written:
+        page = self.planner.page(spec)
+        print_ = fingerprint(self.job.signature, page.template, page.context)
+        rendered = not self._reuse(page.location, print_)
+        if rendered:
+            self.job.tree.write(page.location, self.render(page.template, page.context))
+        search_key = self.planner.views.search_key(page.context["paper"].paper) \
+            if page.context["page"].searchable else None
+        return Written(page.location, print_, page.lastmod, rendered, True, search_key)
+
+    def feed(self, index: int) -> Iterator[Written]:
+        listing = self.feed_listings[index]
+        newest = self.feeds.newest(listing)
+        print_ = fingerprint(self.job.signature, "feed", listing.title, listing.description, listing.location,
+                             listing.feeds_at, [self.planner.views.paper_key(p) for p in newest])
+        locations = self.feeds.locations(listing)
+        if all(self._reuse(location, print_) for location in locations):
+            yield from (Written(location, print_, None, False, False, None) for location in locations)
+            return
+        for location, data in self.feeds.files(listing):
+            self.job.tree.write(location, data)
+            yield Written(location, print_, None, True, False, None)
+
+    def chunk(self, specs: list[tuple]) -> list[Written]:
+        written: list[Written] = []
+        for spec in specs:
+            if spec[0] == "feed":
+                written.extend(self.feed(spec[1]))
+            else:
+                written.append(self.page(spec))
+        return written
+
+
+_JOB: RenderJob | None = None
+_WORKER: Worker | None = None
+
+
+def _run_chunk(specs: list[tuple]) -> list[Written]:
+    global _WORKER
+    if _WORKER is None:
+        _WORKER = Worker(_JOB)
+    return _WORKER.chunk(specs)
+
+
+def all_specs(job: RenderJob) -> list[tuple]:
+    planner = PagePlanner(job.catalog, job.config, job.urls, None, job.related)
+    feeds = [("feed", i) for i in range(sum(1 for _ in feed_listings(job.catalog, job.config)))]
+    return planner.plan() + feeds
+
+
+def render_all(job: RenderJob, jobs: int, progress: bool) -> list[Written]:
+    """Render or reuse every page and feed; results in site order."""
+    global _JOB
+    specs = all_specs(job)
+    chunks = [specs[i:i + CHUNK] for i in range(0, len(specs), CHUNK)]
+    bar = tqdm(total=len(specs), unit="page", disable=not progress, leave=False, file=sys.stderr)
+    results: list[list[Written]] = []
+    if jobs <= 1 or len(chunks) <= 1:
+        worker = Worker(job)
+        for chunk in chunks:
+            results.append(worker.chunk(chunk))
+            bar.update(len(chunk))
+    else:
+        _JOB = job
+        try:
+            context = multiprocessing.get_context("fork")
+            with context.Pool(jobs) as pool:
+                for chunk, done in zip(chunks, pool.imap(_run_chunk, chunks)):
+                    results.append(done)
+                    bar.update(len(chunk))
+        finally:
+            _JOB = None
+    bar.close()
+    return [written for chunk in results for written in chunk]
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
