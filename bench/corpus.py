@@ -79,7 +79,8 @@ def write_corpus(count: int, root: Path) -> None:
     """Write (or extend) the corpus of `count` papers under root; existing identical days are left as they are."""
     authors = author_pool()
     root.mkdir(parents=True, exist_ok=True)
-    (root / "site.yaml").write_text(SITE_YAML)
+    if not (root / "site.yaml").exists():
+        (root / "site.yaml").write_text(SITE_YAML)
     days = -(-count // PER_DAY)
     for index in range(days):
         papers = day_papers(index, authors)[:count - index * PER_DAY]

@@ -104,7 +104,7 @@ def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT
     progress = sys.stderr.isatty() if progress is None else progress
     trees = OutputTrees(output, state)
     signature = build_signature(config)
-    inputs = inputs_digest(signature, content)
+    inputs = inputs_digest(signature, content, template_folders(config.templates))
     live = trees.live()
     if live.manifest.inputs == inputs:                                    # 0. nothing changed at all
         return BuildReport(0, 0, 0, 0, time.perf_counter() - clock.started, up_to_date=True)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from typing import Iterator
 
@@ -46,6 +47,13 @@ class FeedWriter:
         for paper in papers:
             fg.add_entry(self.entry(paper), order="append")
         return fg
+
+    @staticmethod
+    def entry_key(paper: Paper) -> str:
+        """Everything a feed entry is made from (votes, say, are not in feeds)."""
+        fields = (paper.id, paper.title, paper.date, paper.published, paper.abstract, paper.authors,
+                  paper.categories)
+        return hashlib.blake2b(repr(fields).encode(), digest_size=16).hexdigest()
 
     def entry(self, paper: Paper) -> FeedEntry:
         cached = self._entries.get(paper.id)

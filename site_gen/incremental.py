@@ -1,8 +1,8 @@
 """Incremental builds: what each output file was made from, kept between builds.
 
 Every page and feed gets a fingerprint of its inputs: its view context (cards and paper
-views count by their papers' keys, not their rendered text), its template, and the build's
-signature (site-gen's version, every template file, the config). A file whose fingerprint
+views count by their papers' keys, not their rendered text), the templates it is made from,
+and the build's signature (site-gen's version and the config). A file whose fingerprint
 matches the last build's is hard-linked from the previous output instead of rendered.
 The manifest is saved only after the new output is in place, so an interrupted build
 leaves the previous manifest describing the previous output.
@@ -19,7 +19,6 @@ from typing import Any
 
 from . import __version__
 from .config import SiteConfig
-from .render import template_folders
 
 def _canonical(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, float, bool)):
@@ -42,23 +41,22 @@ def fingerprint(*parts: Any) -> str:
 
 
 def build_signature(config: SiteConfig) -> str:
-    """What every file depends on: site-gen's version, the templates in use, the config."""
+    """What every file depends on: site-gen's version and the config (templates count per page)."""
     digest = hashlib.blake2b(digest_size=16)
     digest.update(__version__.encode())
-    for folder in template_folders(config.templates):
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
     digest.update(repr(dataclasses.replace(config, email=None, source="")).encode())
     return digest.hexdigest()
 
 
-def inputs_digest(signature: str, content: Path) -> str:
-    """Cheap test for 'nothing changed': the signature and every day file's size and mtime."""
+def inputs_digest(signature: str, content: Path, template_folders: list[Path]) -> str:
+    """The test for 'nothing changed': the signature and the bytes of every day file and template
+    (hashing is far cheaper than parsing, and unlike modification times it survives a re-import)."""
     digest = hashlib.blake2b(signature.encode(), digest_size=16)
-    for path in sorted((content / "papers").glob("*/*.yaml")):
-        stat = path.stat()
-        digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    files = [(content, p) for p in sorted((content / "papers").glob("*/*.yaml"))]
+    files += [(folder, p) for folder in template_folders for p in sorted(folder.rglob("*")) if p.is_file()]
+    for root, path in files:
+        digest.update(f"{root.name}/{path.relative_to(root)}\0".encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 

@@ -1,11 +1,14 @@
 """Jinja rendering: built-in templates, overridable by name from the operator's folder."""
 from __future__ import annotations
 
+import functools
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2 import meta
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -42,3 +45,24 @@ class Renderer:
 
     def render(self, template: str, context: dict[str, Any]) -> str:
         return self.env.get_template(template).render(context)
+
+    @functools.lru_cache(maxsize=None)
+    def template_digest(self, name: str) -> str:
+        """A digest of a template and every template it extends, imports or includes, so a page is
+        re-rendered when, and only when, a template it is made from changes."""
+        digest = hashlib.blake2b(digest_size=16)
+        seen: set[str] = set()
+        pending = [name]
+        while pending:
+            current = pending.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            source, _, _ = self.env.loader.get_source(self.env, current)
+            digest.update(current.encode() + b"\0" + source.encode() + b"\1")
+            for referenced in meta.find_referenced_templates(self.env.parse(source)):
+                if referenced is None:  # a name computed at run time: depend on every template
+                    pending.extend(self.env.list_templates())
+                else:
+                    pending.append(referenced)
+        return digest.hexdigest()

@@ -88,7 +88,7 @@ class Cards:
         return len(self.papers)
 
     def fingerprint(self) -> tuple:
-        return (self.heading, tuple(self.views.paper_key(p) for p in self.papers))
+        return (self.heading, self.views.card_digest, tuple(self.views.paper_key(p) for p in self.papers))
 
 
 class LazyDetail:
@@ -127,10 +127,14 @@ class Views:
 
     TAXONOMIES = ("categories", "topics", "authors", "organizations")
 
-    def __init__(self, catalog: Catalog, urls: Urls, render_fragment: Callable[[str, dict], str]):
+    CARD = "card.html"
+
+    def __init__(self, catalog: Catalog, urls: Urls, render_fragment: Callable[[str, dict], str],
+                 card_digest: str = ""):
         self.catalog = catalog
         self.urls = urls
         self.render_fragment = render_fragment
+        self.card_digest = card_digest  # of card.html, which every page with cards depends on
         self._cards: dict[str, PaperCard] = {}
         self._card_html: dict[tuple[str, str], Markup] = {}
         self._keys: dict[str, str] = {}
@@ -181,7 +185,7 @@ class Views:
     def card_html(self, paper: Paper, heading: str = "h2") -> Markup:
         html = self._card_html.get((paper.id, heading))
         if html is None:
-            html = Markup(self.render_fragment("card.html", {"card": self.card(paper), "heading": heading}))
+            html = Markup(self.render_fragment(self.CARD, {"card": self.card(paper), "heading": heading}))
             self._card_html[(paper.id, heading)] = html
         return html
 

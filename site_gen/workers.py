@@ -56,10 +56,10 @@ class Worker:
 
     def __init__(self, job: RenderJob):
         self.job = job
-        renderer = Renderer(job.site, job.config.templates)
-        self.render = renderer.render
-        self.planner = PagePlanner(job.catalog, job.config, job.urls, Views(job.catalog, job.urls, self.render),
-                                   job.related)
+        self.renderer = Renderer(job.site, job.config.templates)
+        self.render = self.renderer.render
+        views = Views(job.catalog, job.urls, self.render, self.renderer.template_digest(Views.CARD))
+        self.planner = PagePlanner(job.catalog, job.config, job.urls, views, job.related)
         self.feeds = FeedWriter(job.config, job.urls)
         self.feed_listings: list[Listing] = list(feed_listings(job.catalog, job.config))
 
@@ -71,7 +71,7 @@ class Worker:
 
     def page(self, spec: tuple) -> Written:
         page = self.planner.page(spec)
-        print_ = fingerprint(self.job.signature, page.template, page.context)
+        print_ = fingerprint(self.job.signature, self.renderer.template_digest(page.template), page.context)
         rendered = not self._reuse(page.location, print_)
         if rendered:
             self.job.tree.write(page.location, self.render(page.template, page.context))
@@ -83,7 +83,7 @@ class Worker:
         listing = self.feed_listings[index]
         newest = self.feeds.newest(listing)
         print_ = fingerprint(self.job.signature, "feed", listing.title, listing.description, listing.location,
-                             listing.feeds_at, [self.planner.views.paper_key(p) for p in newest])
+                             listing.feeds_at, [self.feeds.entry_key(p) for p in newest])
         locations = self.feeds.locations(listing)
         if all(self._reuse(location, print_) for location in locations):
             yield from (Written(location, print_, None, False, False, None) for location in locations)

@@ -1,0 +1,168 @@
+"""Build-performance scenarios for site-gen, optionally against Hugo and Pelican in the same run.
+
+    python bench/run.py --sizes 10k [--peers] [--search] [--jobs N] [--work DIR]
+
+For each size it generates the deterministic corpus (bench/corpus.py), then measures with
+site-gen: a clean full build, a no-op rebuild, adding one day, editing one record, changing
+one template and deleting one record. Each row gives wall and CPU seconds, the peak RSS of
+the whole process tree, files written and files written per second. With --peers, Hugo and
+Pelican build the same corpus (bench/peers.py) and site-gen's clean build is reported as a
+ratio of their wall time and peak memory.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH.parent))
+sys.path.insert(0, str(BENCH))
+
+import corpus  # noqa: E402
+
+
+@dataclass
+class Measure:
+    wall: float
+    cpu: float
+    peak_rss: int      # bytes, whole process tree
+    written: int | None
+    output: str
+
+
+def measure(command: list[str], cwd: Path, env: dict | None = None) -> Measure:
+    """Run a command; sample the RSS of its whole process tree every 20 ms."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env={**os.environ, **(env or {})})
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        root = psutil.Process(process.pid)
+        while not done.is_set():
+            try:
+                tree = [root] + root.children(recursive=True)
+                peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+            except psutil.Error:
+                pass
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    output, _ = process.communicate()
+    done.set()
+    sampler.join()
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{output[-3000:]}")
+    match = re.search(r"(\d+) files rendered", output)
+    return Measure(wall, cpu, peak, int(match.group(1)) if match else (0 if "nothing changed" in output else None),
+                   output)
+
+
+def size_of(text: str) -> int:
+    text = text.lower().replace("_", "")
+    return int(float(text[:-1]) * 1000) if text.endswith("k") else \
+        int(float(text[:-1]) * 1_000_000) if text.endswith("m") else int(text)
+
+
+def site_gen(site: Path, jobs: int | None) -> Measure:
+    command = [sys.executable, "-m", "site_gen", "build", "--output", "output", "--state", "state"]
+    return measure(command + (["--jobs", str(jobs)] if jobs else []), site, {"PYTHONPATH": str(BENCH.parent)})
+
+
+def edit_one_record(site: Path) -> None:
+    files = sorted((site / "content" / "papers").glob("*/*.yaml"))
+    path = files[len(files) // 2]
+    text = path.read_text()
+    path.write_text(re.sub(r"upvotes: (\d+)", lambda m: f"upvotes: {int(m.group(1)) + 1}", text, count=1))
+
+
+def delete_one_record(site: Path) -> None:
+    files = sorted((site / "content" / "papers").glob("*/*.yaml"))
+    path = files[len(files) // 3]
+    records = path.read_text().split("\n- id: ")
+    path.write_text("\n- id: ".join(records[:1] + records[2:]))
+
+
+def change_one_template(site: Path) -> None:
+    templates = site / "templates"
+    templates.mkdir(exist_ok=True)
+    source = (BENCH.parent / "templates" / "paper.html").read_text()
+    (templates / "paper.html").write_text(source.replace("<h2>Abstract</h2>", "<h2>Summary of the paper</h2>"))
+    config = site / "site.yaml"
+    if "templates:" not in config.read_text():
+        config.write_text(config.read_text() + "templates: templates\n")
+
+
+def scenarios(site: Path, count: int, jobs: int | None) -> list[tuple[str, Measure]]:
+    rows = [("clean full build", site_gen(site, jobs)), ("no-op rebuild", site_gen(site, jobs))]
+    corpus.write_corpus(count + corpus.PER_DAY, site)
+    rows.append(("add one day", site_gen(site, jobs)))
+    edit_one_record(site)
+    rows.append(("edit one record", site_gen(site, jobs)))
+    change_one_template(site)
+    rows.append(("change one template", site_gen(site, jobs)))
+    delete_one_record(site)
+    rows.append(("delete one record", site_gen(site, jobs)))
+    return rows
+
+
+def row(name: str, m: Measure) -> str:
+    written = "" if m.written is None else str(m.written)
+    rate = f"{m.written / m.wall:,.0f}" if m.written else ""
+    return f"| {name} | {m.wall:.2f} | {m.cpu:.2f} | {m.peak_rss / 2**20:,.0f} | {written} | {rate} |"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10k", help="comma-separated corpus sizes: 10k,100k,1m")
+    parser.add_argument("--peers", action="store_true", help="also build with Hugo and Pelican")
+    parser.add_argument("--search", action="store_true", help="keep the Pagefind search index on")
+    parser.add_argument("--jobs", type=int, help="site-gen worker processes (default: every core)")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/site-gen-bench"), help="scratch folder")
+    args = parser.parse_args()
+    print(f"site-gen build benchmark on {os.cpu_count()} cores; search {'on' if args.search else 'off'}\n")
+    for size in args.sizes.split(","):
+        count = size_of(size)
+        site = args.work / f"site-{count}"
+        shutil.rmtree(site, ignore_errors=True)
+        corpus.write_corpus(count, site)
+        if not args.search:
+            (site / "site.yaml").write_text((site / "site.yaml").read_text() + "search: false\n")
+        print(f"### {count:,} papers\n")
+        print("| scenario | wall s | CPU s | peak RSS MiB | files written | files/s |")
+        print("|---|---:|---:|---:|---:|---:|")
+        rows = scenarios(site, count, args.jobs)
+        for name, m in rows:
+            print(row(name, m), flush=True)
+        clean = rows[0][1]
+        print(f"\nadd one day: {rows[2][1].wall / clean.wall:.1%} of the clean build; "
+              f"no-op: {rows[1][1].wall:.2f}s\n")
+        if args.peers:
+            import peers
+            for name, build_peer in (("Hugo", peers.hugo), ("Pelican", peers.pelican)):
+                peer = build_peer(count, args.work, measure)
+                print(f"| {name} clean build | {peer.wall:.2f} | {peer.cpu:.2f} | {peer.peak_rss / 2**20:,.0f} | | |")
+                print(f"site-gen / {name}: wall {clean.wall / peer.wall:.3f}x, "
+                      f"peak memory {clean.peak_rss / peer.peak_rss:.3f}x\n", flush=True)
+
+
+if __name__ == "__main__":
+    main()

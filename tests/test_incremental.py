@@ -1,0 +1,194 @@
+"""Incremental builds give exactly the bytes of a clean build, and rewrite only what changed."""
+from __future__ import annotations
+
+import dataclasses
+import os
+import pickle
+import shutil
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import snapshot, write_day
+from site_gen.build import build
+from site_gen.config import load_config
+
+TOPICS = "topics:\n  - name: Diffusion\n    keywords: [diffusion]\n"
+
+
+def paper(n: int, day: str, **extra) -> dict:
+    return {"id": f"p{n}", "title": f"Paper {n} on {'diffusion' if n % 2 else 'graphs'}", "date": day,
+            "upvotes": n % 7, "categories": [["cs.LG"], ["cs.CV", "cs.LG"], ["stat.ML"]][n % 3],
+            "authors": [f"Author {n % 4}", f"Author {n % 5 + 10}"], "abstract": f"Abstract {n} about diffusion models.",
+            **extra}
+
+
+class Site:
+    """A site under edit, built incrementally into one place and from scratch into another."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.content = root / "content"
+        self.days: dict[str, list[dict]] = {}
+        self.config_text = "base_url: https://example.org/\nper_page: 2\nfeed_items: 3\nsearch: false\n" + TOPICS
+        self.templates = root / "templates"
+        self.templates.mkdir(parents=True)
+        self.builds = 0
+
+    def save(self) -> None:
+        if self.content.exists():
+            shutil.rmtree(self.content)
+        self.content.mkdir()
+        for day, records in self.days.items():
+            if records:
+                write_day(self.content, day, [dict(r) for r in records])
+        (self.root / "site.yaml").write_text(self.config_text + f"templates: {self.templates}\n")
+
+    def build(self, output: Path, state: Path):
+        self.save()
+        return build(load_config(self.root / "site.yaml"), self.content, output, state, jobs=1, progress=False)
+
+    def check(self) -> None:
+        """The incremental build equals a clean build of the same input."""
+        self.builds += 1
+        self.build(self.root / "output", self.root / "state")
+        clean = self.root / f"clean{self.builds}"
+        self.build(clean / "output", clean / "state")
+        assert snapshot(self.root / "output") == snapshot(clean / "output")
+        shutil.rmtree(clean)
+
+
+operations = st.sampled_from(["add_day", "edit", "delete", "template", "config", "touch"])
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.tuples(operations, st.integers(0, 1000)), min_size=1, max_size=5))
+def test_incremental_builds_equal_clean_builds(tmp_path_factory, steps):
+    site = Site(tmp_path_factory.mktemp("site"))
+    site.days = {"2024-01-01": [paper(i, "2024-01-01") for i in range(4)],
+                 "2024-01-02": [paper(i, "2024-01-02") for i in range(4, 7)]}
+    site.check()
+    counter = 100
+    for operation, n in steps:
+        everyone = [r for records in site.days.values() for r in records]
+        if operation == "add_day":
+            day = f"2024-02-{len(site.days) + 1:02d}"
+            site.days[day] = [paper(counter + i, day) for i in range(n % 4 + 1)]
+            counter += 10
+        elif operation == "edit" and everyone:
+            record = everyone[n % len(everyone)]
+            record.update([("upvotes", n % 300), ("title", f"Edited {n}"), ("abstract", f"New text {n}"),
+                           ("authors", [f"Author {n % 9}"])][n % 4:n % 4 + 1])
+        elif operation == "delete" and everyone:
+            record = everyone[n % len(everyone)]
+            for records in site.days.values():
+                if record in records:
+                    records.remove(record)
+        elif operation == "template":
+            card = site.templates / "card.html"
+            if card.exists():
+                card.unlink()
+            else:
+                card.write_text('<article class="paper-card"><{{ heading }}><a href="{{ card.url }}">'
+                                '{{ card.title_html }}</a></{{ heading }}> ▲ {{ card.votes }}</article>\n')
+        elif operation == "config":
+            site.config_text = site.config_text.replace("per_page: 2", "per_page: 3") if "per_page: 2" in \
+                site.config_text else site.config_text.replace("per_page: 3", "per_page: 2")
+        site.check()
+
+
+def built(tmp_path: Path, days: dict[str, list[dict]], search: bool = False):
+    content = tmp_path / "content"
+    if content.exists():
+        shutil.rmtree(content)
+    for day, records in days.items():
+        write_day(content, day, [dict(r) for r in records])
+    (tmp_path / "site.yaml").write_text(f"base_url: https://example.org/\nsearch: {str(search).lower()}\n" + TOPICS)
+    return build(load_config(tmp_path / "site.yaml"), content, tmp_path / "output", tmp_path / "state",
+                 jobs=2, progress=False)
+
+
+def inodes(folder: Path) -> dict[str, int]:
+    return {str(p.relative_to(folder)): p.stat().st_ino for p in folder.rglob("*") if p.is_file()}
+
+
+def test_editing_one_record_rewrites_only_the_pages_that_show_it(tmp_path):
+    days = {"2024-01-01": [paper(i, "2024-01-01") for i in range(12)],
+            "2024-01-02": [paper(i, "2024-01-02") for i in range(12, 20)]}
+    built(tmp_path, days)
+    days["2024-01-01"][3]["upvotes"] = 99
+    built(tmp_path, days)                       # both trees now hold the edit's predecessor state
+    days["2024-01-01"][3]["upvotes"] = 100
+    before_files = snapshot(tmp_path / "output")
+    before = inodes(tmp_path / "output")
+    report = built(tmp_path, days)
+    after = inodes(tmp_path / "output")
+    after_files = snapshot(tmp_path / "output")
+    always = {"sitemap.xml", "robots.txt", "static/style.css"}
+    rewritten = {f for f in after if before.get(f) != after[f]} - always
+    changed = {f for f in after_files if before_files.get(f) != after_files[f]}
+    assert rewritten == changed and report.rendered == len(rewritten)
+    assert "papers/p3/index.html" in rewritten and "days/2024-01-01/index.html" in rewritten
+    assert all("/papers/p3/" in after_files[f].decode() for f in rewritten)
+    assert len(rewritten) < len(after) / 3
+
+
+def test_a_deleted_record_leaves_no_page_or_link_behind(tmp_path):
+    days = {"2024-01-01": [paper(i, "2024-01-01") for i in range(5)]}
+    built(tmp_path, days)
+    del days["2024-01-01"][2]
+    built(tmp_path, days)
+    output = tmp_path / "output"
+    assert not (output / "papers" / "p2").exists()
+    assert not any(b"/papers/p2/" in data for data in snapshot(output).values())
+
+
+def test_a_template_change_rerenders_only_the_pages_made_from_it(tmp_path):
+    days = {"2024-01-01": [paper(i, "2024-01-01") for i in range(3)]}
+    overrides = tmp_path / "templates"
+    overrides.mkdir()
+    (tmp_path / "site.yaml").write_text(f"templates: {overrides}\nsearch: false\n")
+    config = tmp_path / "site.yaml"
+    content = tmp_path / "content"
+    for day, records in days.items():
+        write_day(content, day, records)
+    first = build(load_config(config), content, tmp_path / "output", tmp_path / "state", jobs=1, progress=False)
+    (overrides / "paper.html").write_text('{% extends "base.html" %}{% block main %}<h1>{{ paper.card.title_text }}'
+                                          '</h1>{% endblock %}')
+    report = build(load_config(config), content, tmp_path / "output", tmp_path / "state", jobs=1, progress=False)
+    assert "<h1>Paper 0 on graphs</h1>" in (tmp_path / "output" / "papers" / "p0" / "index.html").read_text()
+    assert report.rendered == 3 < first.rendered              # the three paper pages, nothing else
+
+
+def test_nothing_changed_builds_nothing(tmp_path):
+    days = {"2024-01-01": [paper(i, "2024-01-01") for i in range(3)]}
+    built(tmp_path, days)
+    assert built(tmp_path, days).up_to_date
+
+
+def test_a_cache_from_another_version_of_site_gen_is_ignored(tmp_path):
+    days = {"2024-01-01": [paper(i, "2024-01-01") for i in range(3)]}
+    first = built(tmp_path, days)
+    for path in (tmp_path / "state").glob("*.manifest.pickle"):
+        manifest = pickle.loads(path.read_bytes())
+        path.write_bytes(pickle.dumps(dataclasses.replace(manifest, version="0.0.1")))
+    records = tmp_path / "state" / "records.pickle"
+    records.write_bytes(pickle.dumps(("0.0.1", {"bogus": ((0, 0), [])})))
+    days["2024-01-01"][0]["title"] = "Changed"
+    again = built(tmp_path, days)
+    assert again.rendered == first.pages + first.feeds   # nothing trusted from the old cache
+    assert "Changed" in (tmp_path / "output" / "papers" / "p0" / "index.html").read_text()
+
+
+def test_search_index_is_kept_right_by_incremental_builds(tmp_path):
+    days = {"2024-01-01": [paper(i, "2024-01-01") for i in range(3)]}
+    built(tmp_path, days, search=True)
+    days["2024-01-02"] = [paper(9, "2024-01-02", title="Zebra finches sing")]
+    built(tmp_path, days, search=True)
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    built(clean, days, search=True)
+    assert snapshot(tmp_path / "output") == snapshot(clean / "output")
+    assert os.path.islink(tmp_path / "output")
