@@ -10,11 +10,16 @@ import yaml
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent))
 
+from site_gen.catalog import TopicMatcher  # noqa: E402
+from site_gen.config import load_config  # noqa: E402
 from site_gen.records import load_content  # noqa: E402
 
 
 def _papers(count: int, work: Path):
-    return load_content(work / f"site-{count}" / "content")
+    """The corpus's papers with the topic names site-gen gives them, so every generator groups alike."""
+    site = work / f"site-{count}"
+    matcher = TopicMatcher(load_config(site / "site.yaml").topics)
+    return [(paper, [name for _, name in matcher(paper)]) for paper in load_content(site / "content")]
 
 
 def hugo(count: int, work: Path, measure):
@@ -23,10 +28,9 @@ def hugo(count: int, work: Path, measure):
     shutil.copytree(BENCH / "hugo", site)
     papers = site / "content" / "papers"
     papers.mkdir(parents=True)
-    for paper in _papers(count, work):
+    for paper, topics in _papers(count, work):
         front = {"title": paper.title, "date": paper.date.isoformat(), "categories": list(paper.categories),
-                 "topics": [t for t in paper.abstract.split() if t in ("diffusion", "reasoning", "quantization")][:2],
-                 "authors": list(paper.authors), "votes": paper.upvotes}
+                 "topics": topics, "authors": list(paper.authors), "votes": paper.upvotes}
         (papers / f"{paper.id}.md").write_text(f"---\n{yaml.safe_dump(front)}---\n{paper.abstract}\n")
     return measure(["hugo", "--quiet", "--destination", "public"], site)
 
@@ -36,9 +40,22 @@ def pelican(count: int, work: Path, measure):
     shutil.rmtree(site, ignore_errors=True)
     (site / "content").mkdir(parents=True)
     shutil.copy(BENCH / "pelican" / "pelicanconf.py", site)
-    for paper in _papers(count, work):
-        tags = ", ".join(t for t in ("diffusion", "reasoning", "quantization") if t in paper.abstract)
+    for paper, topics in _papers(count, work):
+        tags = ", ".join(topics)
         (site / "content" / f"{paper.id}.md").write_text(
             f"Title: {paper.title}\nDate: {paper.date.isoformat()}\nCategory: {paper.categories[0]}\n"
             f"Tags: {tags}\nAuthors: {', '.join(paper.authors)}\nSlug: {paper.id}\n\n{paper.abstract}\n")
     return measure([sys.executable, "-m", "pelican", "content", "-s", "pelicanconf.py", "-o", "output", "-q"], site)
+
+
+def site_gen_equivalent(count: int, work: Path, measure):
+    """site-gen building what the peers build: categories and topics (no author, organisation pages)."""
+    site = work / f"site-gen-equivalent-{count}"
+    shutil.rmtree(site, ignore_errors=True)
+    site.mkdir(parents=True)
+    source = work / f"site-{count}"
+    (site / "content").symlink_to(source / "content")
+    config = (source / "site.yaml").read_text().replace("templates: templates\n", "")
+    (site / "site.yaml").write_text(config + "taxonomies: [categories, topics]\n")
+    command = [sys.executable, "-m", "site_gen", "build", "--output", "output", "--state", "state"]
+    return measure(command, site, {"PYTHONPATH": str(BENCH.parent)})

@@ -45,9 +45,9 @@ def site_view(config: SiteConfig, urls: Urls) -> SiteView:
     return SiteView(
         title=config.title, description=config.description, language=config.language,
         home_url=urls.link(Urls.HOME), stylesheet_url=urls.link("static/style.css"),
-        nav=[("Today", urls.link(Urls.HOME)), ("Archive", urls.link("days/")),
-             ("Categories", urls.link("categories/")), ("Topics", urls.link("topics/")),
-             ("With code", urls.link(Urls.CODE)), ("Feeds", urls.link(Urls.FEEDS))],
+        nav=[("Today", urls.link(Urls.HOME)), ("Archive", urls.link("days/"))]
+        + [(key.title(), urls.link(f"{key}/")) for key in ("categories", "topics") if key in config.taxonomies]
+        + [("With code", urls.link(Urls.CODE)), ("Feeds", urls.link(Urls.FEEDS))],
         search_url=urls.link(Urls.SEARCH) if config.search else None,
     )
 

@@ -8,7 +8,7 @@ from itertools import groupby
 from typing import Callable, Iterable
 
 from .arxiv_categories import ARXIV_CATEGORY_NAMES
-from .config import SiteConfig, TopicRule
+from .config import TAXONOMIES, SiteConfig, TopicRule
 from .records import Paper
 from .slugs import slugify, unique_slugs
 
@@ -158,25 +158,32 @@ class Catalog:
         return _week_key(day) if kind == "weeks" else day.isoformat()[:7]
 
     def terms(self, paper: Paper, key: str) -> list[Term]:
-        return self.taxonomies[key].of_paper.get(paper.id, [])
+        taxonomy = self.taxonomies.get(key)
+        return taxonomy.of_paper.get(paper.id, []) if taxonomy else []
 
 
 def build_catalog(papers: list[Paper], config: SiteConfig) -> Catalog:
     ordered = sorted(papers, key=newest_first)
     days = [Day(date, sorted(group, key=most_voted_first))
             for date, group in groupby(ordered, key=lambda p: p.date)]
-    author_slugs = unique_slugs([name for p in papers for name in p.authors])
-    org_slugs = unique_slugs([p.organization for p in papers if p.organization])
-    taxonomies = [
-        build_taxonomy("categories", "category", "Categories", ordered,
-                       lambda p: [(code, category_name(code, config.categories)) for code in p.categories]),
-        build_taxonomy("topics", "topic", "Topics", ordered, TopicMatcher(config.topics),
-                       {rule.slug: rule.description for rule in config.topics}),
-        build_taxonomy("authors", "author", "Authors", ordered,
-                       lambda p: [(author_slugs[name], name) for name in p.authors]),
-        build_taxonomy("organizations", "organization", "Organizations", ordered,
-                       lambda p: [(org_slugs[p.organization], p.organization)] if p.organization else []),
-    ]
+    author_slugs = unique_slugs([name for p in papers for name in p.authors]) if "authors" in config.taxonomies else {}
+    org_slugs = unique_slugs([p.organization for p in papers if p.organization]) \
+        if "organizations" in config.taxonomies else {}
+    makers = {
+        "categories": lambda: build_taxonomy(
+            "categories", "category", "Categories", ordered,
+            lambda p: [(code, category_name(code, config.categories)) for code in p.categories]),
+        "topics": lambda: build_taxonomy(
+            "topics", "topic", "Topics", ordered, TopicMatcher(config.topics),
+            {rule.slug: rule.description for rule in config.topics}),
+        "authors": lambda: build_taxonomy(
+            "authors", "author", "Authors", ordered,
+            lambda p: [(author_slugs[name], name) for name in p.authors]),
+        "organizations": lambda: build_taxonomy(
+            "organizations", "organization", "Organizations", ordered,
+            lambda p: [(org_slugs[p.organization], p.organization)] if p.organization else []),
+    }
+    taxonomies = [makers[key]() for key in TAXONOMIES if key in config.taxonomies]
     return Catalog(
         papers=ordered, days=days, taxonomies={t.key: t for t in taxonomies},
         weeks=build_periods("weeks", ordered, _week_key, _week_label),

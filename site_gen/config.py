@@ -14,6 +14,9 @@ from .fields import FieldReader, check_base_url, normalise_base_url
 from .records import CATEGORY_PATTERN
 from .slugs import slugify
 
+TAXONOMIES = ("categories", "topics", "authors", "organizations")
+
+
 @dataclass(frozen=True)
 class TopicRule:
     name: str
@@ -49,6 +52,7 @@ class SiteConfig:
     topics: tuple[TopicRule, ...] = ()
     templates: Path | None = None
     search: bool = True
+    taxonomies: tuple[str, ...] = TAXONOMIES   # which get pages and feeds
     email: EmailConfig = EmailConfig()
     source: str = "(defaults)"
 
@@ -108,6 +112,14 @@ def _topics(reader: FieldReader, node: yaml.Node, key: str) -> tuple[TopicRule, 
     return tuple(r for r in rules if r)
 
 
+def _taxonomies(reader: FieldReader, node: yaml.Node, key: str) -> tuple[str, ...] | None:
+    names = reader.strings(node, key)
+    if names is not None and not set(names) <= set(TAXONOMIES):
+        reader.fail(yamlio.line_of(node), key, f"expected some of: {', '.join(TAXONOMIES)}")
+        return None
+    return tuple(n for n in TAXONOMIES if n in names) if names is not None else None
+
+
 def _security(reader: FieldReader, node: yaml.Node, key: str) -> str | None:
     text = yamlio.scalar_text(node)
     if text not in ("starttls", "ssl", "none"):
@@ -163,6 +175,7 @@ def load_config(path: Path | None) -> SiteConfig:
         "title": FieldReader.text, "description": FieldReader.text, "base_url": FieldReader.url, "language": FieldReader.text,
         "per_page": FieldReader.integer, "feed_items": FieldReader.integer, "categories": _categories,
         "topics": _topics, "templates": _folder(path.parent), "search": FieldReader.flag, "email": _email,
+        "taxonomies": _taxonomies,
     })
     if reader.problems:
         raise ValidationError(reader.problems, "invalid config")

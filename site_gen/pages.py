@@ -126,10 +126,8 @@ class PagePlanner:
     def sidebar(self) -> dict[str, list[Link]]:
         return {
             "recent_days": [self.day_link(d) for d in self.catalog.days[:RECENT_DAYS]],
-            "categories": [self.views.term_link("categories", t, with_count=True)
-                           for t in self.catalog.taxonomies["categories"].terms],
-            "topics": [self.views.term_link("topics", t, with_count=True)
-                       for t in self.catalog.taxonomies["topics"].terms],
+            **{key: [self.views.term_link(key, t, with_count=True) for t in self.catalog.taxonomies[key].terms]
+               if key in self.catalog.taxonomies else [] for key in ("categories", "topics")},
         }
 
     def home(self) -> Page:

@@ -163,7 +163,8 @@ class Views:
     def card(self, paper: Paper) -> PaperCard:
         card = self._cards.get(paper.id)
         if card is None:
-            organizations = self.term_links(paper, "organizations")
+            organizations = self.term_links(paper, "organizations") or \
+                ([Link(paper.organization, "")] if paper.organization else [])
             card = PaperCard(
                 id=paper.id,
                 url=self.urls.link(Urls.paper(paper.id)),
@@ -202,7 +203,7 @@ class Views:
             note = byline(paper)
         return PaperDetail(
             card=self.card(paper),
-            authors=self.term_links(paper, "authors"),
+            authors=self.term_links(paper, "authors") or [Link(name, "") for name in paper.authors],
             author_note=note,
             published_label=date_label(paper.published) if paper.published else None,
             topics=self.term_links(paper, "topics"),

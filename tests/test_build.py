@@ -251,3 +251,19 @@ def test_template_override_by_name(site, tmp_path):
 def test_empty_content_builds_a_site_that_says_so(site):
     assert site.build().returncode == 0
     assert "No papers yet" in site.read("index.html")
+
+
+def test_taxonomies_can_be_limited_and_names_stay_as_text(site):
+    site.configure("taxonomies: [categories, topics]\n")
+    site.day("2024-01-01", [paper("a", "A", authors=["Ann Lee"], organization="Lab", categories=["cs.LG"])])
+    assert site.build().returncode == 0
+    assert not (site.output / "authors").exists() and not (site.output / "organizations").exists()
+    page = site.read("papers/a/index.html")
+    assert "Ann Lee" in page and "Lab" in page and "/authors/" not in page and "/organizations/" not in page
+    assert 'href="/categories/cs.LG/"' in page
+
+
+def test_unknown_taxonomy_is_a_config_error(site):
+    site.configure("taxonomies: [categories, tags]\n")
+    result = site.build()
+    assert result.returncode == 1 and ":1: taxonomies: expected some of: categories, topics" in result.stderr
