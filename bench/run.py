@@ -129,7 +129,8 @@ def row(name: str, m: Measure) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="10k", help="comma-separated corpus sizes: 10k,100k,1m")
-    parser.add_argument("--peers", action="store_true", help="also build with Hugo and Pelican")
+    parser.add_argument("--peers", nargs="?", const="hugo,pelican", default="",
+                        help="also build with Hugo and Pelican (or name one: --peers hugo)")
     parser.add_argument("--search", action="store_true", help="keep the Pagefind search index on")
     parser.add_argument("--jobs", type=int, help="site-gen worker processes (default: every core)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/site-gen-bench"), help="scratch folder")
@@ -160,7 +161,9 @@ def main() -> None:
             same = peers.site_gen_equivalent(count, args.work, measure)
             print(f"| site-gen | {same.wall:.2f} | {same.cpu:.2f} | {same.peak_rss / 2**20:,.0f} |", flush=True)
             ratios = []
-            for name, build_peer in (("Hugo", peers.hugo), ("Pelican", peers.pelican)):
+            chosen = [(name, build) for name, build in (("Hugo", peers.hugo), ("Pelican", peers.pelican))
+                      if name.lower() in args.peers.lower().split(",")]
+            for name, build_peer in chosen:
                 peer = build_peer(count, args.work, measure)
                 print(f"| {name} | {peer.wall:.2f} | {peer.cpu:.2f} | {peer.peak_rss / 2**20:,.0f} |", flush=True)
                 ratios.append(f"site-gen / {name}: wall {same.wall / peer.wall:.3f}x, "

@@ -11,7 +11,6 @@ from feedgen.ext.dc import DcEntryExtension
 from feedgen.feed import FeedGenerator
 
 from . import markup
-from .catalog import newest_first
 from .listings import Listing, feed_kinds
 from .config import SiteConfig
 from .records import Paper
@@ -27,6 +26,7 @@ class FeedWriter:
         self.config = config
         self.urls = urls
         self._entries: dict[str, FeedEntry] = {}  # one per paper, shared by every feed that carries it
+        self._keys: dict[str, str] = {}
 
     def _generator(self, listing: Listing, papers: list[Paper], self_location: str) -> FeedGenerator:
         fg = FeedGenerator()
@@ -48,12 +48,14 @@ class FeedWriter:
             fg.add_entry(self.entry(paper), order="append")
         return fg
 
-    @staticmethod
-    def entry_key(paper: Paper) -> str:
+    def entry_key(self, paper: Paper) -> str:
         """Everything a feed entry is made from (votes, say, are not in feeds)."""
-        fields = (paper.id, paper.title, paper.date, paper.published, paper.abstract, paper.authors,
-                  paper.categories)
-        return hashlib.blake2b(repr(fields).encode(), digest_size=16).hexdigest()
+        key = self._keys.get(paper.id)
+        if key is None:
+            fields = (paper.id, paper.title, paper.date, paper.published, paper.abstract, paper.authors,
+                      paper.categories)
+            key = self._keys[paper.id] = hashlib.blake2b(repr(fields).encode(), digest_size=16).hexdigest()
+        return key
 
     def entry(self, paper: Paper) -> FeedEntry:
         cached = self._entries.get(paper.id)
@@ -84,7 +86,8 @@ class FeedWriter:
         return entry
 
     def newest(self, listing: Listing) -> list[Paper]:
-        return sorted(listing.papers, key=newest_first)[:self.config.feed_items]
+        """Listings with feeds keep their papers newest first."""
+        return listing.papers[:self.config.feed_items]
 
     @staticmethod
     def locations(listing: Listing) -> list[str]:

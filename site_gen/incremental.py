@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import os
 import pickle
@@ -20,17 +21,22 @@ from typing import Any
 from . import __version__
 from .config import SiteConfig
 
+@functools.lru_cache(maxsize=None)
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
 def _canonical(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
-    if hasattr(value, "fingerprint"):
-        return (type(value).__name__, value.fingerprint())
     if isinstance(value, dict):
         return tuple((k, _canonical(v)) for k, v in value.items())
     if isinstance(value, (list, tuple)):
         return tuple(_canonical(v) for v in value)
+    if hasattr(value, "fingerprint"):
+        return (type(value).__name__, value.fingerprint())
     if dataclasses.is_dataclass(value):
-        return (type(value).__name__,) + tuple(_canonical(getattr(value, f.name)) for f in dataclasses.fields(value))
+        return (type(value).__name__,) + tuple(_canonical(getattr(value, name)) for name in _field_names(type(value)))
     if isinstance(value, (dt.date, Path)):
         return str(value)
     raise TypeError(f"cannot fingerprint {type(value).__name__}")

@@ -59,7 +59,8 @@ class Tree:
             return False
 
     def has(self, location: str, fingerprint: str) -> bool:
-        return self.manifest.files.get(location) == fingerprint and self.path(location).is_file()
+        """The tree holds this file as made from these inputs (a manifest is only kept for an intact tree)."""
+        return self.manifest.files.get(location) == fingerprint
 
     def remove(self, location: str) -> None:
         path = self.path(location)

@@ -74,7 +74,7 @@ class PagePlanner:
         return [FeedLink(kind, f"{listing.title} ({names[kind]})", self.urls.absolute(Urls.feed(listing.feeds_at, kind)))
                 for kind in feed_kinds(listing)]
 
-    @property
+    @functools.cached_property
     def site_feeds(self) -> list[FeedLink]:
         return self.feeds_of(next(feed_listings(self.catalog, self.config)))
 

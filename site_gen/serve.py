@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 import threading
 from dataclasses import replace
-from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable

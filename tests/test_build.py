@@ -4,12 +4,10 @@ from __future__ import annotations
 import re
 import subprocess
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
-import yaml
 
-from conftest import REPO, run_cli, snapshot
+from conftest import REPO, snapshot
 from feedcheck import check_feed
 
 

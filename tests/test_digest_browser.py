@@ -18,7 +18,7 @@ def html_of(site) -> str:
     return message_from_bytes(first.read_bytes(), policy=policy.default).get_body(("html",)).get_content()
 
 
-def test_digest_reads_correctly_at_360px_in_light_and_dark(digest_site):
+def test_digest_reads_correctly_at_360px_in_light_and_dark(digest_site):  # noqa: F811 (the fixture)
     html = html_of(digest_site)
     with chromium() as browser:
         for scheme in ("light", "dark"):

@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import Problem, ValidationError
+from ..errors import ValidationError
 from . import arxiv_feed, daily_json, daily_text, listing_text
 from .common import CaptureError, Imported
 from .merge import FileSummary, load_index, write_all_or_nothing
