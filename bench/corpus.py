@@ -76,15 +76,18 @@ SITE_YAML = "title: Bench Papers\nbase_url: https://bench.example.org/\nper_page
 
 
 def write_corpus(count: int, root: Path) -> None:
-    """Write (or extend) the corpus of `count` papers under root; existing identical days are left as they are."""
+    """Write (or extend) the corpus of `count` papers under root. Days are generated from their own
+    seeds, so complete days already on disk are kept as they are; only new or partial days are written."""
     authors = author_pool()
     root.mkdir(parents=True, exist_ok=True)
     if not (root / "site.yaml").exists():
         (root / "site.yaml").write_text(SITE_YAML)
     days = -(-count // PER_DAY)
     for index in range(days):
+        path = day_file_path(root / "content", START + dt.timedelta(days=index))
+        if path.exists() and count - index * PER_DAY >= PER_DAY and path.stat().st_size > 0:
+            continue
         papers = day_papers(index, authors)[:count - index * PER_DAY]
-        path = day_file_path(root / "content", papers[0].date)
         text = dump_day(papers)
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -103,14 +103,14 @@ def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT
     clock = StageClock()
     progress = sys.stderr.isatty() if progress is None else progress
     trees = OutputTrees(output, state)
-    signature = build_signature(config)
-    inputs = inputs_digest(signature, content, template_folders(config.templates))
+    inputs = inputs_digest(build_signature(config), content, template_folders(config.templates))
     live = trees.live()
     if live.manifest.inputs == inputs:                                    # 0. nothing changed at all
         return BuildReport(0, 0, 0, 0, time.perf_counter() - clock.started, up_to_date=True)
     papers = load_content(content, cache=state / "records.pickle")       # 1. read and validate records
     clock("records")
     config = replace(config, search=config.search and bool(papers))     # nothing to search on an empty site
+    signature = build_signature(config)                                   # what every page depends on
     catalog = build_catalog(papers, config)                               # 2. group by day and taxonomies
     clock("catalog")
     related = cached_related_papers(catalog.papers, state / "related.pickle")  # 3. related papers

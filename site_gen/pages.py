@@ -61,7 +61,7 @@ class Pagination:
 
 
 class PagePlanner:
-    def __init__(self, catalog: Catalog, config: SiteConfig, urls: Urls, views: Views,
+    def __init__(self, catalog: Catalog, config: SiteConfig, urls: Urls, views: Views | None,
                  related: Mapping[str, list[Paper]] | None = None):
         self.catalog = catalog
         self.config = config
