@@ -6,6 +6,7 @@ reports all problems at once; `dump_day()` writes a day file the way the spec as
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 import pickle
 import re
@@ -261,18 +262,18 @@ def load_content(content: Path, cache: Path | None = None) -> list[Paper]:
     fresh: dict[str, tuple[tuple[int, int], list[Paper]]] = {}
     problems: list[Problem] = []
     papers: list[Paper] = []
-    for path in day_files(content):
-        stat = path.stat()
-        stamp = (stat.st_size, stat.st_mtime_ns)
-        hit = cached.get(str(path))
-        if hit and hit[0] == stamp:
-            day = hit[1]
+    stamps = {path: _stamp(path) for path in day_files(content)}
+    stale = [path for path, stamp in stamps.items() if cached.get(str(path), (None,))[0] != stamp]
+    parsed = dict(zip(stale, _parse_all(stale)))
+    for path, stamp in stamps.items():
+        if path in parsed:
+            day, day_problems = parsed[path]
+            problems.extend(day_problems)
+            if day_problems:
+                papers.extend(day)  # still checked for duplicate ids, never cached
+                continue
         else:
-            before = len(problems)
-            day = read_day_file(path, problems)
-        if not (hit and hit[0] == stamp) and len(problems) > before:
-            papers.extend(day)  # still checked for duplicate ids, never cached
-            continue
+            day = cached[str(path)][1]
         fresh[str(path)] = (stamp, day)
         papers.extend(day)
     problems.extend(duplicate_id_problems(papers))
@@ -281,6 +282,24 @@ def load_content(content: Path, cache: Path | None = None) -> list[Paper]:
     if cache is not None and fresh != cached:
         _write_cache(cache, fresh)
     return papers
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return (stat.st_size, stat.st_mtime_ns)
+
+
+def _parse_one(path: Path) -> tuple[list[Paper], list[Problem]]:
+    problems: list[Problem] = []
+    return read_day_file(path, problems), problems
+
+
+def _parse_all(paths: list[Path]) -> list[tuple[list[Paper], list[Problem]]]:
+    """Parse day files, on every core when there are many (YAML parsing is most of a clean build's reading)."""
+    if len(paths) < 16 or (os.cpu_count() or 1) < 2:
+        return [_parse_one(path) for path in paths]
+    with multiprocessing.get_context("fork").Pool() as pool:
+        return pool.map(_parse_one, paths, chunksize=4)
 
 
 def _read_cache(cache: Path | None) -> dict:

@@ -6,6 +6,7 @@ the live tree's file when the fingerprint is unchanged, and renders otherwise.
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
@@ -106,6 +107,12 @@ _JOB: RenderJob | None = None
 _WORKER: Worker | None = None
 
 
+def _start_worker() -> None:
+    # The catalog was frozen out of the collector's reach before the fork; collecting rarely keeps
+    # a worker from rescanning (and copying, page by page) millions of shared objects.
+    gc.set_threshold(200_000, 50, 1_000)
+
+
 def _run_chunk(specs: list[tuple]) -> list[Written]:
     global _WORKER
     if _WORKER is None:
@@ -133,14 +140,17 @@ def render_all(job: RenderJob, jobs: int, progress: bool) -> list[Written]:
             bar.update(len(chunk))
     else:
         _JOB = job
+        gc.collect()
+        gc.freeze()  # shared with the workers copy-on-write: the collector must not touch these objects
         try:
             context = multiprocessing.get_context("fork")
-            with context.Pool(jobs) as pool:
+            with context.Pool(jobs, initializer=_start_worker) as pool:
                 for chunk, done in zip(chunks, pool.imap(_run_chunk, chunks)):
                     results.append(done)
                     bar.update(len(chunk))
         finally:
             _JOB = None
+            gc.unfreeze()
     bar.close()
     return [written for chunk in results for written in chunk]
 
