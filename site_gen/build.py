@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from . import STATE_FOLDER
 from .catalog import build_catalog
 from .config import SiteConfig
 from .incremental import Manifest, build_signature, fingerprint, inputs_digest
@@ -20,7 +21,7 @@ from .sitemap import robots_txt, sitemap_files
 from .urls import Urls
 from .workers import RenderJob, Written, default_jobs, render_all
 
-DEFAULT_STATE = Path(".site-gen")
+DEFAULT_STATE = Path(STATE_FOLDER)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from . import STATE_FOLDER
 from .config import SiteConfig, load_config
 from .errors import SiteGenError
 
@@ -84,7 +85,7 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--content", type=Path, default=Path("content"), help="records folder (default: content)")
     build.add_argument("--output", type=Path, default=Path("output"), help="output folder (default: output)")
     build.add_argument("--base-url", help="override base_url from the config")
-    build.add_argument("--state", type=Path, default=Path(".site-gen"),
+    build.add_argument("--state", type=Path, default=Path(STATE_FOLDER),
                        help="build cache for incremental builds (default: .site-gen)")
     build.add_argument("--jobs", type=int, help="worker processes (default: every core)")
     build.add_argument("--timings", action="store_true", help="print how long each stage took")
@@ -111,14 +112,14 @@ def parser() -> argparse.ArgumentParser:
     digest.add_argument("--out", type=Path, help="folder for .eml files (default: output/digests/DAY/)")
     digest.add_argument("--smtp-host", help="override email.host")
     digest.add_argument("--smtp-port", type=int, help="override email.port")
-    digest.add_argument("--state", type=Path, default=Path(".site-gen"),
+    digest.add_argument("--state", type=Path, default=Path(STATE_FOLDER),
                         help="folder of the delivery ledger (default: .site-gen)")
     digest.set_defaults(run=cmd_digest)
 
     serve = commands.add_parser("serve", help="build, serve on 127.0.0.1, rebuild and reload on change")
     serve.add_argument("--config", type=Path, help="site config (default: site.yaml if present)")
     serve.add_argument("--content", type=Path, default=Path("content"), help="records folder (default: content)")
-    serve.add_argument("--output", type=Path, default=Path(".site-gen/serve"),
+    serve.add_argument("--output", type=Path, default=Path(STATE_FOLDER) / "serve",
                        help="where to build the served site (default: .site-gen/serve, so output/ keeps the "
                             "production build)")
     serve.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default: 8000)")

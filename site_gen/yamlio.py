@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.constructor import SafeConstructor
 
 from .errors import Problem, ValidationError
 
@@ -46,11 +45,6 @@ def compose(path: Path, text: str | None = None) -> yaml.Node | None:
 
 def line_of(node: yaml.Node) -> int:
     return node.start_mark.line + 1
-
-
-def construct(node: yaml.Node) -> Any:
-    """The plain Python value of a node (used where YAML's own typing is wanted)."""
-    return SafeConstructor().construct_document(node)
 
 
 def mapping_items(node: yaml.MappingNode) -> list[tuple[str, yaml.Node, int]]:
