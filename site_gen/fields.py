@@ -58,18 +58,17 @@ class FieldReader:
         return text
 
     def integer(self, node: yaml.Node, key: str, minimum: int = 1) -> int | None:
-        text = yamlio.scalar_text(node)
-        if text is None or not text.isdigit() or int(text) < minimum:
+        value = yamlio.count_value(node)
+        if value is None or value < minimum:
             self.fail(yamlio.line_of(node), key, f"expected a whole number ≥ {minimum}")
             return None
-        return int(text)
+        return value
 
     def flag(self, node: yaml.Node, key: str) -> bool | None:
-        text = yamlio.scalar_text(node)
-        if text not in ("true", "false", "True", "False"):
+        value = yamlio.flag_value(node)
+        if value is None:
             self.fail(yamlio.line_of(node), key, "expected true or false")
-            return None
-        return text.lower() == "true"
+        return value
 
     def url(self, node: yaml.Node, key: str) -> str | None:
         text = self.text(node, key)

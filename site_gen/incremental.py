@@ -13,13 +13,12 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
-import os
-import pickle
 from pathlib import Path
 from typing import Any
 
 from . import __version__
 from .config import SiteConfig
+from .files import load_pickle, save_pickle
 
 @functools.lru_cache(maxsize=None)
 def _field_names(cls: type) -> tuple[str, ...]:
@@ -80,11 +79,7 @@ def _manifest_path(state: Path, name: str) -> Path:
 def load_manifest(state: Path, name: str, root: Path) -> Manifest:
     """A tree's manifest, or an empty one when it is missing, unreadable, from another version of
     site-gen, or the tree itself is gone."""
-    try:
-        with open(_manifest_path(state, name), "rb") as handle:
-            manifest = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError, ImportError):
-        return Manifest()
+    manifest = load_pickle(_manifest_path(state, name))
     if not isinstance(manifest, Manifest) or manifest.version != __version__ or not root.is_dir():
         return Manifest()
     return manifest
@@ -95,8 +90,4 @@ def drop_manifest(state: Path, name: str) -> None:
 
 
 def save_manifest(state: Path, name: str, manifest: Manifest) -> None:
-    state.mkdir(parents=True, exist_ok=True)
-    temporary = state / f".{name}.{os.getpid()}"
-    with open(temporary, "wb") as handle:
-        pickle.dump(manifest, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(temporary, _manifest_path(state, name))
+    save_pickle(_manifest_path(state, name), manifest)

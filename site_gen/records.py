@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
-import pickle
 import re
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -18,6 +17,7 @@ import yaml
 
 from . import yamlio
 from .errors import Problem, ValidationError
+from .files import load_pickle, save_pickle
 
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 CATEGORY_PATTERN = re.compile(r"[a-z][a-z-]*(\.[A-Za-z][A-Za-z-]*)?")
@@ -122,17 +122,13 @@ def _date(node: yaml.Node) -> tuple[Any, str | None]:
 
 
 def _count(node: yaml.Node) -> tuple[Any, str | None]:
-    text = yamlio.scalar_text(node)
-    if text is None or not text.isdigit():
-        return None, "expected a whole number ≥ 0"
-    return int(text), None
+    value = yamlio.count_value(node)
+    return (value, None) if value is not None else (None, "expected a whole number ≥ 0")
 
 
 def _flag(node: yaml.Node) -> tuple[Any, str | None]:
-    text = yamlio.scalar_text(node)
-    if text not in ("true", "false", "True", "False"):
-        return None, "expected true or false"
-    return text.lower() == "true", None
+    value = yamlio.flag_value(node)
+    return (value, None) if value is not None else (None, "expected true or false")
 
 
 def _list_of(item: Callable[[str], bool], expected: str) -> Check:
@@ -304,21 +300,15 @@ def _parse_all(paths: list[Path]) -> list[tuple[list[Paper], list[Problem]]]:
 
 def _read_cache(cache: Path | None) -> dict:
     from . import __version__
-    try:
-        with open(cache, "rb") as handle:
-            version, days = pickle.load(handle)
-        return days if version == __version__ else {}
-    except (TypeError, OSError, pickle.UnpicklingError, EOFError, ValueError, AttributeError, ImportError):
-        return {}
+    stored = load_pickle(cache)
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == __version__ and isinstance(stored[1], dict):
+        return stored[1]
+    return {}
 
 
 def _write_cache(cache: Path, days: dict) -> None:
     from . import __version__
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    temporary = cache.with_name(f".{cache.name}.{os.getpid()}")
-    with open(temporary, "wb") as handle:
-        pickle.dump((__version__, days), handle, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(temporary, cache)
+    save_pickle(cache, (__version__, days))
 
 
 def duplicate_id_problems(papers: Iterable[Paper]) -> list[Problem]:

@@ -6,10 +6,9 @@ sparse products, so memory stays bounded on large sites.
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
 from pathlib import Path
 
+from .files import load_pickle, save_pickle
 from .records import Paper
 
 BLOCK = 512
@@ -56,17 +55,9 @@ def cached_related_papers(papers: list[Paper], cache: Path, count: int = 5) -> d
         digest.update(f"{paper.id}\0{paper.title}\0{paper.abstract}\1".encode())
     key = (digest.hexdigest(), count, MIN_SIMILARITY)
     by_id = {p.id: p for p in papers}
-    try:
-        with open(cache, "rb") as handle:
-            cached_key, ids = pickle.load(handle)
-        if cached_key == key:
-            return {pid: [by_id[r] for r in related] for pid, related in ids.items()}
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError, KeyError, TypeError):
-        pass
+    stored = load_pickle(cache)
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key:
+        return {pid: [by_id[r] for r in related] for pid, related in stored[1].items()}
     result = related_papers(papers, count)
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    temporary = cache.with_name(f".{cache.name}.{os.getpid()}")
-    with open(temporary, "wb") as handle:
-        pickle.dump((key, {pid: [p.id for p in related] for pid, related in result.items()}), handle)
-    os.replace(temporary, cache)
+    save_pickle(cache, (key, {pid: [p.id for p in related] for pid, related in result.items()}))
     return result

@@ -87,6 +87,18 @@ def dump_readable(data: Any) -> str:
     return text
 
 
+def flag_value(node: yaml.Node) -> bool | None:
+    """true/false as written, or None for anything else (no yes/no/on/off guessing)."""
+    text = scalar_text(node)
+    return text.lower() == "true" if text in ("true", "false", "True", "False") else None
+
+
+def count_value(node: yaml.Node) -> int | None:
+    """A whole number ≥ 0 as written, or None."""
+    text = scalar_text(node)
+    return int(text) if text is not None and text.isdigit() else None
+
+
 def parse_iso_date(text: str | None) -> dt.date | None:
     if text is None or len(text) != 10:
         return None

@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from ..config import SiteConfig
 from ..errors import Problem, SiteGenError, ValidationError
+from ..files import write_atomically
 from ..records import day_file_path, read_day_file
 from .compose import DigestComposer, day_papers, message_id, papers_for
 from .ledger import Ledger
@@ -125,10 +126,6 @@ def run_digest(config: SiteConfig, content: Path, options: DigestOptions) -> Dig
 
 
 def _write_eml(out: Path, day: dt.date, subscriber: Subscriber, message) -> Path:
-    out.mkdir(parents=True, exist_ok=True)
-    name = message_id(day, subscriber, "x").split("@")[0].strip("<") + ".eml"
-    path = out / name
-    temporary = path.with_suffix(".eml.tmp")
-    temporary.write_bytes(bytes(message))
-    os.replace(temporary, path)
+    path = out / (message_id(day, subscriber, "x").split("@")[0].strip("<") + ".eml")
+    write_atomically(path, bytes(message))
     return path
