@@ -9,6 +9,7 @@ for N + 500 is the corpus for N plus one new day.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import random
 import sys
 from pathlib import Path
@@ -43,8 +44,10 @@ def author_pool(size: int = 20_000) -> list[str]:
 
 def abstract(rng: random.Random, topics: list[str]) -> str:
     words: list[str] = []
-    while sum(len(w) + 1 for w in words) < 1600:
+    length = 0
+    while length < 1600:
         words.append(rng.choice(topics) if rng.random() < 0.04 else rng.choice(WORDS))
+        length += len(words[-1]) + 1
     text = " ".join(words)[:1600]
     return text[0].upper() + text[1:] + "."
 
@@ -83,15 +86,27 @@ def write_corpus(count: int, root: Path) -> None:
     if not (root / "site.yaml").exists():
         (root / "site.yaml").write_text(SITE_YAML)
     days = -(-count // PER_DAY)
+    todo = []
     for index in range(days):
         path = day_file_path(root / "content", START + dt.timedelta(days=index))
-        if path.exists() and count - index * PER_DAY >= PER_DAY and path.stat().st_size > 0:
-            continue
-        papers = day_papers(index, authors)[:count - index * PER_DAY]
-        text = dump_day(papers)
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+        if not (path.exists() and count - index * PER_DAY >= PER_DAY and path.stat().st_size > 0):
+            todo.append((index, min(PER_DAY, count - index * PER_DAY), path))
+    global _AUTHORS
+    _AUTHORS = authors
+    with multiprocessing.get_context("fork").Pool() as pool:
+        for _ in pool.imap_unordered(_write_day, todo):
+            pass
+
+
+_AUTHORS: list[str] = []
+
+
+def _write_day(task: tuple[int, int, Path]) -> None:
+    index, count, path = task
+    text = dump_day(day_papers(index, _AUTHORS)[:count])
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -118,7 +118,8 @@ def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT
     clock("related")
     urls = Urls(config.base_url, config.base_path)
     tree = trees.next_tree()                                              # 4. the tree that is not live
-    job = RenderJob(catalog, config, site_view(config, urls), urls, related, signature, live, tree)
+    job = RenderJob(catalog, config, site_view(config, urls), urls, related, signature, live, tree,
+                    state / "fragments.sqlite")
     written = render_all(job, jobs or default_jobs(), progress)           # 5. pages and feeds, in parallel
     clock("pages and feeds")
     files = {w.location: w.fingerprint for w in written}

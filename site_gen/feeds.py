@@ -6,11 +6,13 @@ import hashlib
 import json
 from typing import Iterator
 
+import feedgen.version
 from feedgen.entry import FeedEntry
 from feedgen.ext.dc import DcEntryExtension
 from feedgen.feed import FeedGenerator
 
 from . import markup
+from .fragments import FragmentStore
 from .listings import Listing, feed_kinds
 from .config import SiteConfig
 from .records import Paper
@@ -21,11 +23,30 @@ def as_datetime(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
 
 
+def _between(text: str, start: str, end: str) -> str:
+    """The whole lines from the one holding `start` to the one holding `end`. Tags cannot occur
+    inside escaped text, so the first `start` and the last `end` are the element's own."""
+    first = text.rindex("\n", 0, text.index(start)) + 1
+    last = text.index("\n", text.rindex(end)) + 1
+    return text[first:last]
+
+
+def _insert_before(text: str, closing_tag: str, inserted: str) -> str:
+    """`inserted` as whole lines, before the line holding the last `closing_tag`."""
+    at = text.rindex("\n", 0, text.rindex(closing_tag)) + 1
+    return text[:at] + inserted + text[at:]
+
+
 class FeedWriter:
-    def __init__(self, config: SiteConfig, urls: Urls):
+    """A paper's RSS item and Atom entry are rendered once (see fragments.py); a feed is its head,
+    written by feedgen, with the entries of its papers put in where feedgen would put them."""
+
+    ENTRY_KINDS = ("rss", "atom")
+
+    def __init__(self, config: SiteConfig, urls: Urls, fragments: FragmentStore):
         self.config = config
         self.urls = urls
-        self._entries: dict[str, FeedEntry] = {}  # one per paper, shared by every feed that carries it
+        self.fragments = fragments
         self._keys: dict[str, str] = {}
 
     def _generator(self, listing: Listing, papers: list[Paper], self_location: str) -> FeedGenerator:
@@ -44,8 +65,6 @@ class FeedWriter:
         updated = as_datetime(papers[0].date) if papers else as_datetime(dt.date(1970, 1, 1))
         fg.updated(updated)
         fg.lastBuildDate(updated)
-        for paper in papers:
-            fg.add_entry(self.entry(paper), order="append")
         return fg
 
     def entry_key(self, paper: Paper) -> str:
@@ -57,11 +76,20 @@ class FeedWriter:
             key = self._keys[paper.id] = hashlib.blake2b(repr(fields).encode(), digest_size=16).hexdigest()
         return key
 
-    def entry(self, paper: Paper) -> FeedEntry:
-        cached = self._entries.get(paper.id)
-        if cached is None:
-            cached = self._entries[paper.id] = self._new_entry(paper)
-        return cached
+    def entry_fragment_key(self, paper: Paper) -> str:
+        return f"feedgen {feedgen.version.version_str}:{self.entry_key(paper)}"
+
+    def render_entries(self, paper: Paper) -> dict[str, str]:
+        """The paper's RSS item and Atom entry, each exactly as feedgen writes it inside a feed."""
+        generator = FeedGenerator()
+        generator.load_extension("dc", atom=False, rss=True)
+        generator.id(self.urls.absolute(Urls.HOME))
+        generator.title(self.config.title)
+        generator.description(self.config.title)
+        generator.link(href=self.urls.absolute(Urls.HOME), rel="alternate")
+        generator.add_entry(self._new_entry(paper))
+        return {"rss": _between(generator.rss_str(pretty=True).decode(), "<item>", "</item>"),
+                "atom": _between(generator.atom_str(pretty=True).decode(), "<entry>", "</entry>")}
 
     def _new_entry(self, paper: Paper) -> FeedEntry:
         url = self.urls.absolute(Urls.paper(paper.id))
@@ -101,7 +129,10 @@ class FeedWriter:
                 yield location, self.json_feed(listing, papers, location)
             else:
                 generator = self._generator(listing, papers, location)
-                yield location, generator.rss_str(pretty=True) if kind == "rss" else generator.atom_str(pretty=True)
+                head = (generator.rss_str if kind == "rss" else generator.atom_str)(pretty=True).decode()
+                entries = self.fragments.bodies(kind, [p.id for p in papers])
+                yield location, _insert_before(head, "</channel>" if kind == "rss" else "</feed>",
+                                               "".join(entries)).encode()
 
     def json_feed(self, listing: Listing, papers: list[Paper], self_location: str) -> bytes:
         """JSON Feed 1.1 (https://jsonfeed.org/version/1.1)."""

@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from . import markup
 from .catalog import Catalog, Taxonomy, Term
+from .fragments import FragmentStore
 from .records import Paper
 from .urls import Urls
 
@@ -72,7 +73,8 @@ def byline(paper: Paper, shown: int = 3) -> str:
 
 
 class Cards:
-    """The rendered cards of some papers, made only when a template iterates over them.
+    """The rendered cards of some papers, read from the fragment store only when a template
+    iterates over them.
 
     Its fingerprint is the papers' keys, so an incremental build can tell whether a page
     changed without rendering a single card.
@@ -82,7 +84,7 @@ class Cards:
         self.views, self.papers, self.heading = views, papers, heading
 
     def __iter__(self) -> Iterator[Markup]:
-        return (self.views.card_html(p, self.heading) for p in self.papers)
+        return iter(self.views.cards_html(self.papers, self.heading))
 
     def __len__(self) -> int:
         return len(self.papers)
@@ -115,28 +117,29 @@ class LazyExcerpt:
         self.views, self.paper = views, paper
 
     def __str__(self) -> str:
-        return self.views.card(self.paper).excerpt
+        return markup.excerpt(self.paper.abstract)
 
     def fingerprint(self) -> str:
         return self.views.paper_key(self.paper)
 
 
 class Views:
-    """Builds view models for one build. A paper's card is rendered once and shared by every page
-    that lists it; a paper's key sums up everything its card and detail are made from."""
+    """Builds view models for one build. A paper's card is rendered once (see fragments.py) and
+    shared by every page that lists it; a paper's key sums up everything its card and detail are
+    made from."""
 
     TAXONOMIES = ("categories", "topics", "authors", "organizations")
 
     CARD = "card.html"
+    CARD_HEADINGS = ("h2", "h3")   # on listings; under a paper page's "Related papers"
 
     def __init__(self, catalog: Catalog, urls: Urls, render_fragment: Callable[[str, dict], str],
-                 card_digest: str = ""):
+                 card_digest: str, fragments: FragmentStore):
         self.catalog = catalog
         self.urls = urls
         self.render_fragment = render_fragment
         self.card_digest = card_digest  # of card.html, which every page with cards depends on
-        self._cards: dict[str, PaperCard] = {}
-        self._card_html: dict[tuple[str, str], Markup] = {}
+        self.fragments = fragments      # rendered cards, by paper
         self._keys: dict[str, str] = {}
 
     def paper_key(self, paper: Paper) -> str:
@@ -161,34 +164,35 @@ class Views:
         return [self.term_link(key, term) for term in self.catalog.terms(paper, key)]
 
     def card(self, paper: Paper) -> PaperCard:
-        card = self._cards.get(paper.id)
-        if card is None:
-            organizations = self.term_links(paper, "organizations") or \
-                ([Link(paper.organization, "")] if paper.organization else [])
-            card = PaperCard(
-                id=paper.id,
-                url=self.urls.link(Urls.paper(paper.id)),
-                title_html=Markup(markup.title_html(paper.title)),
-                title_text=paper.title,
-                date=paper.date.isoformat(),
-                date_label=date_label(paper.date),
-                byline=byline(paper),
-                organization=organizations[0] if organizations else None,
-                categories=self.term_links(paper, "categories"),
-                votes=paper.upvotes,
-                comments=paper.comments,
-                has_code=paper.code_available,
-                excerpt=markup.excerpt(paper.abstract),
-            )
-            self._cards[paper.id] = card
-        return card
+        organizations = self.term_links(paper, "organizations") or \
+            ([Link(paper.organization, "")] if paper.organization else [])
+        return PaperCard(
+            id=paper.id,
+            url=self.urls.link(Urls.paper(paper.id)),
+            title_html=Markup(markup.title_html(paper.title)),
+            title_text=paper.title,
+            date=paper.date.isoformat(),
+            date_label=date_label(paper.date),
+            byline=byline(paper),
+            organization=organizations[0] if organizations else None,
+            categories=self.term_links(paper, "categories"),
+            votes=paper.upvotes,
+            comments=paper.comments,
+            has_code=paper.code_available,
+            excerpt=markup.excerpt(paper.abstract),
+        )
 
-    def card_html(self, paper: Paper, heading: str = "h2") -> Markup:
-        html = self._card_html.get((paper.id, heading))
-        if html is None:
-            html = Markup(self.render_fragment(self.CARD, {"card": self.card(paper), "heading": heading}))
-            self._card_html[(paper.id, heading)] = html
-        return html
+    def card_fragment_key(self, paper: Paper) -> str:
+        return f"{self.card_digest}:{self.paper_key(paper)}"
+
+    def render_cards(self, paper: Paper) -> dict[str, str]:
+        """The paper's card with each heading level, by fragment kind ("card:h2", "card:h3")."""
+        card = self.card(paper)
+        return {f"card:{heading}": self.render_fragment(self.CARD, {"card": card, "heading": heading})
+                for heading in self.CARD_HEADINGS}
+
+    def cards_html(self, papers: list[Paper], heading: str) -> list[Markup]:
+        return [Markup(html) for html in self.fragments.bodies(f"card:{heading}", [p.id for p in papers])]
 
     def cards(self, papers: list[Paper], heading: str = "h2") -> Cards:
         return Cards(self, papers, heading)

@@ -1,8 +1,9 @@
 """Rendering pages and feeds into an output tree, in worker processes, reusing unchanged files.
 
 The parent builds the catalog once; workers are forked from it and share it copy-on-write.
-Each worker renders chunks of page and feed specs: for each it computes the fingerprint, links
-the live tree's file when the fingerprint is unchanged, and renders otherwise.
+First the workers bring every paper's fragments (cards, feed entries) up to date, and the
+parent stores them; then they render chunks of page and feed specs: for each they compute the
+fingerprint, link the live tree's file when the fingerprint is unchanged, and render otherwise.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import multiprocessing
 import os
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterator, Mapping
 
 from tqdm import tqdm
@@ -18,6 +20,7 @@ from tqdm import tqdm
 from .catalog import Catalog
 from .config import SiteConfig
 from .feeds import FeedWriter
+from .fragments import FragmentStore
 from .incremental import fingerprint
 from .listings import Listing, feed_listings
 from .output import Tree
@@ -40,6 +43,7 @@ class RenderJob:
     signature: str
     live: Tree
     tree: Tree
+    fragments: Path   # the FragmentStore's database
 
 
 @dataclass(frozen=True)
@@ -59,10 +63,27 @@ class Worker:
         self.job = job
         self.renderer = Renderer(job.site, job.config.templates)
         self.render = self.renderer.render
-        views = Views(job.catalog, job.urls, self.render, self.renderer.template_digest(Views.CARD))
-        self.planner = PagePlanner(job.catalog, job.config, job.urls, views, job.related)
-        self.feeds = FeedWriter(job.config, job.urls)
+        self.fragments = FragmentStore(job.fragments)
+        self.views = Views(job.catalog, job.urls, self.render, self.renderer.template_digest(Views.CARD),
+                           self.fragments)
+        self.planner = PagePlanner(job.catalog, job.config, job.urls, self.views, job.related)
+        self.feeds = FeedWriter(job.config, job.urls, self.fragments)
         self.feed_listings: list[Listing] = list(feed_listings(job.catalog, job.config))
+
+    def update_fragments(self, start: int, stop: int) -> list[tuple[str, str, str, str]]:
+        """(kind, id, key, body) of the fragments of papers[start:stop] that are missing or stale."""
+        papers = self.job.catalog.papers[start:stop]
+        ids = [p.id for p in papers]
+        rows = []
+        for kinds, key_of, render in (
+                ([f"card:{h}" for h in Views.CARD_HEADINGS], self.views.card_fragment_key, self.views.render_cards),
+                (FeedWriter.ENTRY_KINDS, self.feeds.entry_fragment_key, self.feeds.render_entries)):
+            stored = {kind: self.fragments.keys(kind, ids) for kind in kinds}
+            for paper in papers:
+                key = fingerprint(self.job.signature, key_of(paper))
+                if any(stored[kind].get(paper.id) != key for kind in kinds):
+                    rows += [(kind, paper.id, key, body) for kind, body in render(paper).items()]
+        return rows
 
     def _reuse(self, location: str, print_: str) -> bool:
         job = self.job
@@ -113,11 +134,19 @@ def _start_worker() -> None:
     gc.set_threshold(200_000, 50, 1_000)
 
 
-def _run_chunk(specs: list[tuple]) -> list[Written]:
+def _worker() -> Worker:
     global _WORKER
     if _WORKER is None:
         _WORKER = Worker(_JOB)
-    return _WORKER.chunk(specs)
+    return _WORKER
+
+
+def _run_chunk(specs: list[tuple]) -> list[Written]:
+    return _worker().chunk(specs)
+
+
+def _run_fragments(span: tuple[int, int]) -> list[tuple[str, str, str, str]]:
+    return _worker().update_fragments(*span)
 
 
 def all_specs(job: RenderJob) -> list[tuple]:
@@ -127,31 +156,42 @@ def all_specs(job: RenderJob) -> list[tuple]:
 
 
 def render_all(job: RenderJob, jobs: int, progress: bool) -> list[Written]:
-    """Render or reuse every page and feed; results in site order."""
+    """Bring the fragments up to date, then render or reuse every page and feed; results in site order."""
     global _JOB
     specs = all_specs(job)
     chunks = [specs[i:i + CHUNK] for i in range(0, len(specs), CHUNK)]
-    bar = tqdm(total=len(specs), unit="page", disable=not progress, leave=False, file=sys.stderr)
+    count = len(job.catalog.papers)
+    spans = [(start, min(start + CHUNK, count)) for start in range(0, count, CHUNK)]
+    store = FragmentStore(job.fragments)
+    bar = tqdm(total=count + len(specs), unit="page", disable=not progress, leave=False, file=sys.stderr)
     results: list[list[Written]] = []
-    if jobs <= 1 or len(chunks) <= 1:
-        worker = Worker(job)
-        for chunk in chunks:
-            results.append(worker.chunk(chunk))
-            bar.update(len(chunk))
-    else:
-        _JOB = job
-        gc.collect()
-        gc.freeze()  # shared with the workers copy-on-write: the collector must not touch these objects
-        try:
+    try:
+        if jobs <= 1 or len(chunks) <= 1:
+            worker = Worker(job)
+            for span in spans:
+                store.put(worker.update_fragments(*span))
+                bar.update(span[1] - span[0])
+            for chunk in chunks:
+                results.append(worker.chunk(chunk))
+                bar.update(len(chunk))
+        else:
+            _JOB = job
+            gc.collect()
+            gc.freeze()  # shared with the workers copy-on-write: the collector must not touch these objects
             context = multiprocessing.get_context("fork")
             with context.Pool(jobs, initializer=_start_worker) as pool:
+                for span, rows in zip(spans, pool.imap(_run_fragments, spans)):
+                    store.put(rows)
+                    bar.update(span[1] - span[0])
                 for chunk, done in zip(chunks, pool.imap(_run_chunk, chunks)):
                     results.append(done)
                     bar.update(len(chunk))
-        finally:
-            _JOB = None
-            gc.unfreeze()
-    bar.close()
+        store.keep_only([p.id for p in job.catalog.papers])
+    finally:
+        _JOB = None
+        gc.unfreeze()
+        store.close()
+        bar.close()
     return [written for chunk in results for written in chunk]
 
 

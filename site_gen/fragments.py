@@ -1,0 +1,91 @@
+"""Per-paper fragments, rendered once and kept between builds: a paper's card (HTML, with an h2
+or an h3 title) and its RSS item and Atom entry.
+
+A paper is listed on many pages (its day, its categories, topics and authors, other papers'
+related lists) and carried by many feeds. Its fragments are rendered once, in parallel, and
+kept in SQLite under the state folder, each with the key of everything it was made from;
+pages and feeds are put together from them. A later build renders only the fragments of new
+or changed papers. Workers only read; the parent process is the only writer.
+"""
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from pathlib import Path
+from typing import Iterable, Iterator
+
+SCHEMA_VERSION = 1
+KINDS = ("card:h2", "card:h3", "rss", "atom")
+
+
+class FragmentStore:
+    def __init__(self, path: Path):
+        self.path = path
+        self._connection: sqlite3.Connection | None = None
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        # Opened on first use, so that a connection is never carried into a forked worker.
+        if self._connection is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")   # workers read while the parent writes
+            db.execute("PRAGMA synchronous=NORMAL")  # a cache: losing the last commit costs a re-render
+            if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                db.execute("DROP TABLE IF EXISTS fragments")
+                db.execute("PRAGMA user_version=%d" % SCHEMA_VERSION)
+            db.execute("CREATE TABLE IF NOT EXISTS fragments (kind TEXT, id TEXT, key TEXT, body TEXT,"
+                       " PRIMARY KEY (kind, id)) WITHOUT ROWID")
+            self._connection = db
+        return self._connection
+
+    def keys(self, kind: str, ids: list[str]) -> dict[str, str]:
+        """id → key of the stored fragments of these papers."""
+        return dict(self._select("key", kind, ids))
+
+    def bodies(self, kind: str, ids: list[str]) -> list[str]:
+        """The fragments of these papers, in the order asked; every one must be stored."""
+        found = dict(self._select("body", kind, ids))
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise LookupError(f"no {kind} fragment stored for {', '.join(missing[:5])}")
+        return [found[i] for i in ids]
+
+    def _select(self, column: str, kind: str, ids: list[str]) -> list[tuple[str, str]]:
+        rows: list[tuple[str, str]] = []
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), 500):  # under SQLite's limit on parameters
+            part = unique[start:start + 500]
+            rows += self.db.execute(f"SELECT id, {column} FROM fragments WHERE kind = ? AND id IN "
+                                    f"({','.join('?' * len(part))})", [kind, *part]).fetchall()
+        return rows
+
+    def put(self, rows: Iterable[tuple[str, str, str, str]]) -> None:
+        """Store (kind, id, key, body) rows, replacing what the papers had before."""
+        with self._transaction():
+            self.db.executemany("INSERT OR REPLACE INTO fragments VALUES (?, ?, ?, ?)", rows)
+
+    def keep_only(self, ids: list[str]) -> None:
+        """Forget the fragments of papers that are gone (every paper in `ids` has all its kinds)."""
+        if self.db.execute("SELECT COUNT(*) FROM fragments").fetchone()[0] <= len(ids) * len(KINDS):
+            return
+        with self._transaction():
+            self.db.execute("CREATE TEMP TABLE IF NOT EXISTS present (id TEXT PRIMARY KEY)")
+            self.db.execute("DELETE FROM present")
+            self.db.executemany("INSERT OR IGNORE INTO present VALUES (?)", ((i,) for i in ids))
+            self.db.execute("DELETE FROM fragments WHERE id NOT IN (SELECT id FROM present)")
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
