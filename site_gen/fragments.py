@@ -23,20 +23,24 @@ class FragmentStore:
         self.path = path
         self._connection: sqlite3.Connection | None = None
 
-    @property
-    def db(self) -> sqlite3.Connection:
-        # Opened on first use, so that a connection is never carried into a forked worker.
-        if self._connection is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+    @staticmethod
+    def prepare(path: Path) -> None:
+        """Create (or, when its schema is older, recreate) the database, before any worker opens it."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as db:
             db.execute("PRAGMA journal_mode=WAL")   # workers read while the parent writes
-            db.execute("PRAGMA synchronous=NORMAL")  # a cache: losing the last commit costs a re-render
             if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
                 db.execute("DROP TABLE IF EXISTS fragments")
                 db.execute("PRAGMA user_version=%d" % SCHEMA_VERSION)
             db.execute("CREATE TABLE IF NOT EXISTS fragments (kind TEXT, id TEXT, key TEXT, body TEXT,"
                        " PRIMARY KEY (kind, id)) WITHOUT ROWID")
-            self._connection = db
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        # Opened on first use, so that a connection is never carried into a forked worker.
+        if self._connection is None:
+            self._connection = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            self._connection.execute("PRAGMA synchronous=NORMAL")  # a cache: a lost commit costs a re-render
         return self._connection
 
     def keys(self, kind: str, ids: list[str]) -> dict[str, str]:

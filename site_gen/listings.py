@@ -23,6 +23,45 @@ class Listing:
     feeds_at: str | None          # folder of rss.xml / atom.xml, or None for no feeds
     order_note: str = "newest first"
     neighbours: tuple[tuple[str, str] | None, tuple[str, str] | None] = (None, None)  # (older, newer): (label, location)
+    stable_pages: bool = True     # grows only at the front (newest first): see listing_pages()
+
+
+@dataclass(frozen=True)
+class ListingPage:
+    """One page of a listing: which of its papers it shows and where it sits in reading order."""
+    location: str
+    papers: range                 # indexes into listing.papers
+    number: int | None            # in its URL (…/page/3/); None for the listing's own location
+    total: int | None             # pages in all; None when the pages are stable (the total keeps growing)
+    previous: str | None          # location of the page before it in reading order
+    next: str | None
+
+
+def listing_pages(listing: Listing, per_page: int) -> list[ListingPage]:
+    """The pages of a listing, in reading order.
+
+    A listing that only grows at the front (newest first) has stable pages, counted from its
+    oldest paper: page 1 holds the oldest `per_page` papers and keeps holding them as new papers
+    arrive, so a new day rewrites the listing's first page and at most one more. The first page
+    holds the rest: `per_page` to 2 × `per_page` - 1 papers. Other listings (most voted first)
+    are paginated from the front: page 2 holds papers `per_page` + 1 to 2 × `per_page`.
+    """
+    count = len(listing.papers)
+    if listing.stable_pages:
+        archived = max(0, count // per_page - 1)
+        first = count - archived * per_page
+        numbers: list[int | None] = [None, *range(archived, 0, -1)]
+        spans = [range(0, first)] + [range(count - k * per_page, count - (k - 1) * per_page)
+                                     for k in range(archived, 0, -1)]
+        total = None
+    else:
+        total = max(1, -(-count // per_page))
+        numbers = [None, *range(2, total + 1)]
+        spans = [range((k - 1) * per_page, min(k * per_page, count)) for k in range(1, total + 1)]
+    locations = [listing.location if n is None else Urls.page(listing.location, n) for n in numbers]
+    return [ListingPage(location, span, number, total,
+                        locations[i - 1] if i > 0 else None, locations[i + 1] if i + 1 < len(locations) else None)
+            for i, (location, span, number) in enumerate(zip(locations, spans, numbers))]
 
 
 def feed_kinds(listing: Listing) -> tuple[str, ...]:
@@ -53,8 +92,8 @@ def period_listings(periods: list[Period], title: str) -> Iterator[Listing]:
         newer = periods[i - 1] if i > 0 else None
         yield Listing(Urls.period(period.kind, period.key), period.label,
                       f"The most voted papers of {period.label}.", period.papers, title, "days/", None,
-                      "most voted first",
-                      tuple((p.label, Urls.period(p.kind, p.key)) if p else None for p in (older, newer)))
+                      "most voted first", stable_pages=False,
+                      neighbours=tuple((p.label, Urls.period(p.kind, p.key)) if p else None for p in (older, newer)))
 
 
 def feed_listings(catalog: Catalog, config: SiteConfig) -> Iterator[Listing]:

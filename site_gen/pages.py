@@ -5,17 +5,16 @@ Pages are produced lazily so a large site never holds all of them at once.
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any, Iterator, Mapping
 
 from .catalog import Catalog, Day, Taxonomy
 from .config import SiteConfig
-from .listings import Listing, feed_kinds, feed_listings, paged_listings
+from .listings import Listing, ListingPage, feed_kinds, feed_listings, listing_pages, paged_listings
 from .records import Paper
 from .urls import Urls
-from .views import LazyDetail, LazyExcerpt, Link, Views, date_label
+from .views import LazyDetail, LazyExcerpt, Link, Views, date_label, date_range_label
 
 RECENT_DAYS = 7
 FEED_TYPES = {"rss": "application/rss+xml", "atom": "application/atom+xml", "json": "application/feed+json"}
@@ -54,8 +53,7 @@ class Page:
 
 @dataclass(frozen=True)
 class Pagination:
-    number: int
-    total: int
+    label: str | None       # "Page 2 of 5", "Page 3", or None on a listing's first page of stable pages
     prev_url: str | None
     next_url: str | None
 
@@ -86,8 +84,8 @@ class PagePlanner:
     def listings(self) -> list[Listing]:
         return list(paged_listings(self.catalog))
 
-    def page_count(self, listing: Listing) -> int:
-        return max(1, math.ceil(len(listing.papers) / self.config.per_page))
+    def pages_of(self, listing: Listing) -> list[ListingPage]:
+        return listing_pages(listing, self.config.per_page)
 
     def plan(self) -> list[tuple]:
         """Every page of the site as a small spec, in site order; `page(spec)` makes the page.
@@ -97,7 +95,7 @@ class PagePlanner:
         specs += [("day", i) for i in range(len(self.catalog.days))]
         specs += [("taxonomy", key) for key in self.catalog.taxonomies]
         specs += [("listing", i, n) for i, listing in enumerate(self.listings)
-                  for n in range(1, self.page_count(listing) + 1)]
+                  for n in range(len(self.pages_of(listing)))]
         specs += [("paper", i) for i in range(len(self.catalog.papers))]
         specs += [("feeds",)] + ([("search",)] if self.config.search else []) + [("404",)]
         return specs
@@ -111,7 +109,8 @@ class PagePlanner:
         if kind == "taxonomy":
             return self.taxonomy_index(self.catalog.taxonomies[args[0]])
         if kind == "listing":
-            return self.listing_page(self.listings[args[0]], args[1])
+            listing = self.listings[args[0]]
+            return self.listing_page(listing, self.pages_of(listing)[args[1]])
         if kind == "paper":
             return self.paper_page(self.catalog.papers[args[0]])
         return {"home": self.home, "archive": self.days_archive, "feeds": self.feeds_index,
@@ -183,28 +182,32 @@ class PagePlanner:
         }
         return Page(location, "taxonomy.html", context)
 
-    def listing_page(self, listing: Listing, number: int) -> Page:
-        per_page = self.config.per_page
-        total = self.page_count(listing)
+    def listing_page(self, listing: Listing, at: ListingPage) -> Page:
         feeds = self.feeds_of(listing) or self.site_feeds
         older, newer = (Link(n[0], self.urls.link(n[1])) if n else None for n in listing.neighbours)
         crumb = Link(listing.group, self.urls.link(listing.group_location)) if listing.group_location else None
-        location = Urls.paged(listing.location, number)
-        prev_url = self.urls.link(Urls.paged(listing.location, number - 1)) if number > 1 else None
-        next_url = self.urls.link(Urls.paged(listing.location, number + 1)) if number < total else None
-        title = listing.title if number == 1 else f"{listing.title} (page {number} of {total})"
-        papers = listing.papers[(number - 1) * per_page: number * per_page]
+        prev_url, next_url = (self.urls.link(location) if location else None for location in (at.previous, at.next))
+        papers = listing.papers[at.papers.start:at.papers.stop]
+        first_page = at.number is None
+        if first_page:
+            title, label = listing.title, (f"Page 1 of {at.total}" if at.total and at.total > 1 else None)
+        else:
+            title = f"{listing.title} (page {at.number}{f' of {at.total}' if at.total else ''})"
+            label = f"Page {at.number}" + (f" of {at.total}" if at.total else "")
+        dates = sorted({p.date for p in papers})
         context = {
-            "page": self.meta(title, location, listing.description, feeds=feeds,
+            "page": self.meta(title, at.location, listing.description, feeds=feeds,
                               prev_url=prev_url, next_url=next_url),
-            "listing": {"title": listing.title, "description": listing.description, "count": len(listing.papers),
+            "listing": {"title": listing.title, "description": listing.description,
+                        # a stable page never shows what keeps changing: the listing's total
+                        "count": len(listing.papers) if first_page or at.total else len(papers),
+                        "dates": None if first_page or at.total or not dates else date_range_label(dates[0], dates[-1]),
                         "order_note": listing.order_note, "crumb": crumb, "own_feeds": bool(listing.feeds_at),
                         "older": older, "newer": newer},
             "cards": self.views.cards(papers),
-            "pagination": Pagination(number, total, prev_url, next_url),
+            "pagination": Pagination(label, prev_url, next_url),
         }
-        newest = max((p.date for p in papers), default=None)
-        return Page(location, "listing.html", context, newest.isoformat() if newest else None)
+        return Page(at.location, "listing.html", context, dates[-1].isoformat() if dates else None)
 
     def paper_page(self, paper: Paper) -> Page:
         location = Urls.paper(paper.id)

@@ -24,8 +24,8 @@ class Urls:
         return f"days/{date.isoformat()}/"
 
     @staticmethod
-    def term(taxonomy: str, slug: str, page: int = 1) -> str:
-        return Urls.paged(f"{taxonomy}/{slug}/", page)
+    def term(taxonomy: str, slug: str) -> str:
+        return f"{taxonomy}/{slug}/"
 
     @staticmethod
     def period(kind: str, key: str) -> str:
@@ -33,8 +33,9 @@ class Urls:
         return f"{kind}/{key}/"
 
     @staticmethod
-    def paged(location: str, page: int) -> str:
-        return location if page == 1 else f"{location}page/{page}/"
+    def page(location: str, number: int) -> str:
+        """A further page of a listing: `categories/cs.LG/page/3/`."""
+        return f"{location}page/{number}/"
 
     @staticmethod
     def feed(location: str, kind: str) -> str:

@@ -61,6 +61,17 @@ def date_label(day: dt.date) -> str:
     return f"{day:%b} {day.day}, {day.year}"
 
 
+def date_range_label(first: dt.date, last: dt.date) -> str:
+    """"Jan 3, 2024", "Jan 3 – 9, 2024", "Jan 30 – Feb 2, 2024" or "Dec 30, 2023 – Jan 2, 2024"."""
+    if first == last:
+        return date_label(first)
+    if first.year != last.year:
+        return f"{date_label(first)} – {date_label(last)}"
+    if first.month != last.month:
+        return f"{first:%b} {first.day} – {last:%b} {last.day}, {last.year}"
+    return f"{first:%b} {first.day} – {last.day}, {last.year}"
+
+
 def byline(paper: Paper, shown: int = 3) -> str:
     """"A, B, C et al.", "8 authors", or ""."""
     if paper.authors:

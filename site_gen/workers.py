@@ -162,6 +162,7 @@ def render_all(job: RenderJob, jobs: int, progress: bool) -> list[Written]:
     chunks = [specs[i:i + CHUNK] for i in range(0, len(specs), CHUNK)]
     count = len(job.catalog.papers)
     spans = [(start, min(start + CHUNK, count)) for start in range(0, count, CHUNK)]
+    FragmentStore.prepare(job.fragments)
     store = FragmentStore(job.fragments)
     bar = tqdm(total=count + len(specs), unit="page", disable=not progress, leave=False, file=sys.stderr)
     results: list[list[Written]] = []

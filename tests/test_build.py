@@ -70,20 +70,44 @@ def test_days_ordered_by_votes_then_title_with_previous_and_next(site):
     assert "March 2024" in archive and "5 papers" in archive
 
 
-@pytest.mark.parametrize("count, pages", [(4, 2), (5, 3), (1, 1)])
-def test_category_pagination_boundaries(site, count, pages):
+def card_titles(html: str) -> list[str]:
+    return re.findall(r'class="paper-card".*?<a href="[^"]*">([^<]*)</a>', html, re.S)
+
+
+@pytest.mark.parametrize("count, archived, first", [(1, [], 1), (4, [1], 2), (5, [1], 3), (6, [1, 2], 2)])
+def test_category_pages_count_from_the_oldest_paper(site, count, archived, first):
+    """Page 1 holds the oldest papers; the listing's own page the newest, at least a full page."""
     site.configure("per_page: 2\n")
-    site.day("2024-01-01", [paper(f"p{i}", f"Paper {i}", categories=["cs.CL"]) for i in range(count)])
+    site.day("2024-01-01", [paper(f"p{i}", f"Paper {i}", upvotes=i, categories=["cs.CL"]) for i in range(count)])
     assert site.build().returncode == 0
     term = site.output / "categories" / "cs.CL"
-    assert (term / "index.html").is_file()
     existing = sorted(int(p.name) for p in (term / "page").iterdir()) if (term / "page").exists() else []
-    assert existing == list(range(2, pages + 1))
-    shown = sum(len(re.findall(r'class="paper-card"', (p).read_text())) for p in term.rglob("index.html"))
-    assert shown == count
-    if pages > 1:
-        last = (term / "page" / str(pages) / "index.html").read_text()
-        assert f"Page {pages} of {pages}" in last and 'rel="next"' not in last.split("<main")[1]
+    assert existing == archived
+    assert len(card_titles(site.read("categories/cs.CL/index.html"))) == first
+    shown = [t for p in term.rglob("index.html") for t in card_titles(p.read_text())]
+    assert sorted(shown) == sorted(f"Paper {i}" for i in range(count))
+    if archived:  # the fewest votes come last in a day, so page 1 holds them
+        assert card_titles(site.read("categories/cs.CL/page/1/index.html")) == ["Paper 1", "Paper 0"]
+        assert 'rel="prev"' not in site.read("categories/cs.CL/index.html").split("<main")[1]
+        assert 'rel="next"' not in site.read("categories/cs.CL/page/1/index.html").split("<main")[1]
+
+
+def test_a_new_day_leaves_older_category_pages_as_they_were(site):
+    site.configure("per_page: 2\n")
+    site.day("2024-01-01", [paper(f"a{i}", f"Old {i}", upvotes=i, categories=["cs.CL"]) for i in range(6)])
+    assert site.build().returncode == 0
+    before = {n: site.read(f"categories/cs.CL/page/{n}/index.html") for n in (1, 2)}
+    assert "2 papers of Jan 1, 2024, newest first" in before[1] and "6 papers" not in before[1]
+    site.day("2024-01-02", [paper("b0", "New 0", categories=["cs.CL"])])
+    assert site.build().returncode == 0
+    assert {n: site.read(f"categories/cs.CL/page/{n}/index.html") for n in (1, 2)} == before
+    assert card_titles(site.read("categories/cs.CL/index.html"))[0] == "New 0"
+    site.day("2024-01-03", [paper("c0", "New 1", categories=["cs.CL"])])
+    assert site.build().returncode == 0
+    assert site.read("categories/cs.CL/page/1/index.html") == before[1]
+    assert card_titles(site.read("categories/cs.CL/page/3/index.html")) == ["Old 5", "Old 4"]
+    newest = site.read("categories/cs.CL/index.html")
+    assert card_titles(newest) == ["New 1", "New 0"] and 'href="/categories/cs.CL/page/3/"' in newest
 
 
 def test_topics_from_keywords_as_whole_words_and_from_records(site):
