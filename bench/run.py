@@ -1,6 +1,6 @@
 """Build-performance scenarios for site-gen, optionally against Hugo and Pelican in the same run.
 
-    python bench/run.py --sizes 10k [--peers] [--search] [--jobs N] [--work DIR]
+    python bench/run.py --sizes 10k [--peers] [--search] [--jobs N] [--clean-only] [--related N] [--work DIR]
 
 For each size it generates the deterministic corpus (bench/corpus.py), then measures with
 site-gen: a clean full build, a no-op rebuild, adding one day, editing one record, changing
@@ -108,10 +108,12 @@ def change_one_template(site: Path) -> None:
     (site / "templates" / "paper.html").write_text(source.replace("<h2>Abstract</h2>", "<h2>Summary</h2>"))
 
 
-def scenarios(site: Path, count: int, jobs: int | None) -> Iterator[tuple[str, Measure]]:
+def scenarios(site: Path, count: int, jobs: int | None, clean_only: bool) -> Iterator[tuple[str, Measure]]:
     """Each scenario's figures as soon as it is measured."""
     yield "clean full build", site_gen(site, jobs)
     yield "no-op rebuild", site_gen(site, jobs)
+    if clean_only:
+        return
     corpus.write_corpus(count + corpus.PER_DAY, site)
     # the first change after a clean build also fills the second output tree (hard links)
     yield "add one day (fills 2nd tree)", site_gen(site, jobs)
@@ -138,6 +140,8 @@ def main() -> None:
                         help="also build with Hugo and Pelican (or name one: --peers hugo)")
     parser.add_argument("--search", action="store_true", help="keep the Pagefind search index on")
     parser.add_argument("--jobs", type=int, help="site-gen worker processes (default: every core)")
+    parser.add_argument("--clean-only", action="store_true", help="only the clean build and the no-op rebuild")
+    parser.add_argument("--related", type=int, help="related papers per paper page (site.yaml `related`; 0: off)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/site-gen-bench"), help="scratch folder")
     args = parser.parse_args()
     print(f"site-gen build benchmark on {os.cpu_count()} cores; search {'on' if args.search else 'off'}\n")
@@ -147,18 +151,20 @@ def main() -> None:
         shutil.rmtree(site, ignore_errors=True)
         corpus.write_corpus(count, site)
         (site / "templates").mkdir()
-        extra = "templates: templates\n" + ("" if args.search else "search: false\n")
+        extra = "templates: templates\n" + ("" if args.search else "search: false\n") + \
+            ("" if args.related is None else f"related: {args.related}\n")
         (site / "site.yaml").write_text((site / "site.yaml").read_text() + extra)
         print(f"### {count:,} papers\n")
         print("| scenario | wall s | CPU s | peak RSS MiB | files written | files/s |")
         print("|---|---:|---:|---:|---:|---:|")
         rows = []
-        for name, m in scenarios(site, count, args.jobs):
+        for name, m in scenarios(site, count, args.jobs, args.clean_only):
             rows.append((name, m))
             print(row(name, m), flush=True)
         clean = rows[0][1]
-        print(f"\nadd one day: {rows[3][1].wall / clean.wall:.1%} of the clean build; "
-              f"no-op: {rows[1][1].wall:.2f}s\n")
+        if not args.clean_only:
+            print(f"\nadd one day: {rows[3][1].wall / clean.wall:.1%} of the clean build; "
+                  f"no-op: {rows[1][1].wall:.2f}s\n")
         if args.peers:
             import peers
             print("Equivalent sites (one page per paper; paginated home, category and topic pages; their feeds):\n")

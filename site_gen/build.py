@@ -19,7 +19,7 @@ from .render import SiteView, template_folders
 from .search import INDEX_FOLDER, index_site
 from .sitemap import robots_txt, sitemap_files
 from .urls import Urls
-from .workers import RenderJob, Written, default_jobs, render_all
+from .workers import RenderJob, RenderPool, Written, default_jobs
 
 DEFAULT_STATE = Path(STATE_FOLDER)
 
@@ -114,14 +114,17 @@ def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT
     signature = build_signature(config)                                   # what every page depends on
     catalog = build_catalog(papers, config)                               # 2. group by day and taxonomies
     clock("catalog")
-    related = cached_related_papers(catalog.papers, state / "related.pickle")  # 3. related papers
+    related = cached_related_papers(catalog.papers, state / "related.pickle", config.related)  # 3. related
     clock("related")
     urls = Urls(config.base_url, config.base_path)
     tree = trees.next_tree()                                              # 4. the tree that is not live
     job = RenderJob(catalog, config, site_view(config, urls), urls, related, signature, live, tree,
                     state / "fragments.sqlite")
-    written = render_all(job, jobs or default_jobs(), progress)           # 5. pages and feeds, in parallel
-    clock("pages and feeds")
+    with RenderPool(job, jobs or default_jobs(), progress) as pool:       # 5. in parallel:
+        pool.update_fragments()                                           #    each paper's cards, feed entries
+        clock("fragments")
+        written = pool.render()                                           #    pages and feeds
+        clock("pages and feeds")
     files = {w.location: w.fingerprint for w in written}
     files.update(write_small_files(config, urls, written, tree))          # 6. sitemap, robots, static
     search = update_search_index(config, signature, written, live, tree)             # 7. search index

@@ -52,6 +52,7 @@ class SiteConfig:
     topics: tuple[TopicRule, ...] = ()
     templates: Path | None = None
     search: bool = True
+    related: int = 5                           # related papers per paper page; 0 turns them off
     taxonomies: tuple[str, ...] = TAXONOMIES   # which get pages and feeds
     email: EmailConfig = EmailConfig()
     source: str = "(defaults)"
@@ -148,6 +149,10 @@ def _email(reader: FieldReader, node: yaml.Node, key: str) -> EmailConfig:
     return EmailConfig(**values)
 
 
+def _related_count(reader: FieldReader, node: yaml.Node, key: str) -> int | None:
+    return reader.integer(node, key, minimum=0)
+
+
 def _folder(base: Path) -> Callable[[FieldReader, yaml.Node, str], Path | None]:
     def read(reader: FieldReader, node: yaml.Node, key: str) -> Path | None:
         text = reader.text(node, key)
@@ -175,7 +180,7 @@ def load_config(path: Path | None) -> SiteConfig:
         "title": FieldReader.text, "description": FieldReader.text, "base_url": FieldReader.url, "language": FieldReader.text,
         "per_page": FieldReader.integer, "feed_items": FieldReader.integer, "categories": _categories,
         "topics": _topics, "templates": _folder(path.parent), "search": FieldReader.flag, "email": _email,
-        "taxonomies": _taxonomies,
+        "taxonomies": _taxonomies, "related": _related_count,
     })
     if reader.problems:
         raise ValidationError(reader.problems, "invalid config")

@@ -17,7 +17,7 @@ MIN_SIMILARITY = 0.08
 
 def related_papers(papers: list[Paper], count: int = 5) -> dict[str, list[Paper]]:
     """paper id → up to `count` most similar other papers, most similar first (ties by id)."""
-    if len(papers) < 2:
+    if len(papers) < 2 or count < 1:
         return {}
     import numpy as np  # imported here: scikit-learn takes a second to load, and only builds need it
     from sklearn.feature_extraction.text import TfidfVectorizer

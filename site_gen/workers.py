@@ -13,7 +13,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Any, Iterator, Mapping
 
 from tqdm import tqdm
 
@@ -70,9 +70,9 @@ class Worker:
         self.feeds = FeedWriter(job.config, job.urls, self.fragments)
         self.feed_listings: list[Listing] = list(feed_listings(job.catalog, job.config))
 
-    def update_fragments(self, start: int, stop: int) -> list[tuple[str, str, str, str]]:
+    def update_fragments(self, span: tuple[int, int]) -> list[tuple[str, str, str, str]]:
         """(kind, id, key, body) of the fragments of papers[start:stop] that are missing or stale."""
-        papers = self.job.catalog.papers[start:stop]
+        papers = self.job.catalog.papers[span[0]:span[1]]
         ids = [p.id for p in papers]
         rows = []
         for kinds, key_of, render in (
@@ -134,19 +134,12 @@ def _start_worker() -> None:
     gc.set_threshold(200_000, 50, 1_000)
 
 
-def _worker() -> Worker:
+def _call(task: tuple[str, Any]) -> Any:
     global _WORKER
     if _WORKER is None:
         _WORKER = Worker(_JOB)
-    return _WORKER
-
-
-def _run_chunk(specs: list[tuple]) -> list[Written]:
-    return _worker().chunk(specs)
-
-
-def _run_fragments(span: tuple[int, int]) -> list[tuple[str, str, str, str]]:
-    return _worker().update_fragments(*span)
+    method, argument = task
+    return getattr(_WORKER, method)(argument)
 
 
 def all_specs(job: RenderJob) -> list[tuple]:
@@ -155,45 +148,60 @@ def all_specs(job: RenderJob) -> list[tuple]:
     return planner.plan() + feeds
 
 
-def render_all(job: RenderJob, jobs: int, progress: bool) -> list[Written]:
-    """Bring the fragments up to date, then render or reuse every page and feed; results in site order."""
-    global _JOB
-    specs = all_specs(job)
-    chunks = [specs[i:i + CHUNK] for i in range(0, len(specs), CHUNK)]
-    count = len(job.catalog.papers)
-    spans = [(start, min(start + CHUNK, count)) for start in range(0, count, CHUNK)]
-    FragmentStore.prepare(job.fragments)
-    store = FragmentStore(job.fragments)
-    bar = tqdm(total=count + len(specs), unit="page", disable=not progress, leave=False, file=sys.stderr)
-    results: list[list[Written]] = []
-    try:
-        if jobs <= 1 or len(chunks) <= 1:
-            worker = Worker(job)
-            for span in spans:
-                store.put(worker.update_fragments(*span))
-                bar.update(span[1] - span[0])
-            for chunk in chunks:
-                results.append(worker.chunk(chunk))
-                bar.update(len(chunk))
-        else:
-            _JOB = job
+class RenderPool:
+    """The processes of one build's rendering: forked workers, or this process alone for one job.
+
+        with RenderPool(job, jobs, progress) as pool:
+            pool.update_fragments()   # every paper's cards and feed entries, into the store
+            written = pool.render()   # every page and feed
+    """
+
+    def __init__(self, job: RenderJob, jobs: int, progress: bool):
+        self.job, self.jobs, self.progress = job, jobs, progress
+        self.store = FragmentStore(job.fragments)
+        self.pool = None
+
+    def __enter__(self) -> "RenderPool":
+        global _JOB
+        FragmentStore.prepare(self.job.fragments)
+        _JOB = self.job
+        if self.jobs > 1 and len(self.job.catalog.papers) > CHUNK:
             gc.collect()
             gc.freeze()  # shared with the workers copy-on-write: the collector must not touch these objects
-            context = multiprocessing.get_context("fork")
-            with context.Pool(jobs, initializer=_start_worker) as pool:
-                for span, rows in zip(spans, pool.imap(_run_fragments, spans)):
-                    store.put(rows)
-                    bar.update(span[1] - span[0])
-                for chunk, done in zip(chunks, pool.imap(_run_chunk, chunks)):
-                    results.append(done)
-                    bar.update(len(chunk))
-        store.keep_only([p.id for p in job.catalog.papers])
-    finally:
-        _JOB = None
-        gc.unfreeze()
-        store.close()
-        bar.close()
-    return [written for chunk in results for written in chunk]
+            self.pool = multiprocessing.get_context("fork").Pool(self.jobs, initializer=_start_worker)
+        return self
+
+    def __exit__(self, *_) -> None:
+        global _JOB, _WORKER
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            gc.unfreeze()
+        _JOB = _WORKER = None
+        self.store.close()
+
+    def _map(self, method: str, arguments: list, sizes: list[int]) -> Iterator[Any]:
+        """method(argument) for each argument in a worker, results in order, with a progress bar."""
+        tasks = [(method, argument) for argument in arguments]
+        results = self.pool.imap(_call, tasks) if self.pool else map(_call, tasks)
+        with tqdm(total=sum(sizes), unit="page" if method == "chunk" else "paper", leave=False,
+                  disable=not self.progress, file=sys.stderr) as bar:
+            for size, result in zip(sizes, results):
+                yield result
+                bar.update(size)
+
+    def update_fragments(self) -> None:
+        count = len(self.job.catalog.papers)
+        spans = [(start, min(start + CHUNK, count)) for start in range(0, count, CHUNK)]
+        for rows in self._map("update_fragments", spans, [stop - start for start, stop in spans]):
+            self.store.put(rows)
+        self.store.keep_only([p.id for p in self.job.catalog.papers])
+
+    def render(self) -> list[Written]:
+        """Render or reuse every page and feed; results in site order."""
+        specs = all_specs(self.job)
+        chunks = [specs[i:i + CHUNK] for i in range(0, len(specs), CHUNK)]
+        return [w for done in self._map("chunk", chunks, [len(c) for c in chunks]) for w in done]
 
 
 def default_jobs() -> int:

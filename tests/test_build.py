@@ -289,3 +289,29 @@ def test_unknown_taxonomy_is_a_config_error(site):
     site.configure("taxonomies: [categories, tags]\n")
     result = site.build()
     assert result.returncode == 1 and ":1: taxonomies: expected some of: categories, topics" in result.stderr
+
+
+def related_titles(html: str) -> list[str]:
+    section = html.split('<section class="related"')[1] if '<section class="related"' in html else ""
+    return card_titles(section)
+
+
+@pytest.mark.parametrize("setting, shown", [("", True), ("related: 0\n", False)])
+def test_paper_pages_show_the_most_similar_papers(site, setting, shown):
+    site.configure(setting)
+    site.day("2024-01-01", [
+        paper("a", "Sparse attention for long documents", abstract="Sparse attention patterns cut the cost of "
+              "transformers on long documents."),
+        paper("b", "Long document transformers with sparse attention", abstract="We make attention sparse so "
+              "transformers read long documents."),
+        paper("c", "Soil moisture from satellites", abstract="Radar satellites measure soil moisture in fields."),
+        paper("d", "Crop yields and soil", abstract="Soil moisture and weather predict crop yields."),
+    ])
+    assert site.build().returncode == 0
+    page_a, page_c = site.read("papers/a/index.html"), site.read("papers/c/index.html")
+    if shown:
+        assert related_titles(page_a)[0] == "Long document transformers with sparse attention"
+        assert related_titles(page_c)[0] == "Crop yields and soil"
+        assert "Soil moisture from satellites" not in related_titles(page_a)
+    else:
+        assert "Related papers" not in page_a and "Related papers" not in page_c
