@@ -70,8 +70,8 @@ class Worker:
         self.feeds = FeedWriter(job.config, job.urls, self.fragments)
         self.feed_listings: list[Listing] = list(feed_listings(job.catalog, job.config))
 
-    def update_fragments(self, span: tuple[int, int]) -> list[tuple[str, str, str, str]]:
-        """(kind, id, key, body) of the fragments of papers[start:stop] that are missing or stale."""
+    def update_fragments(self, span: tuple[int, int]) -> list[tuple[str, str, str, bytes]]:
+        """FragmentStore rows of the fragments of papers[start:stop] that are missing or stale."""
         papers = self.job.catalog.papers[span[0]:span[1]]
         ids = [p.id for p in papers]
         rows = []
@@ -82,7 +82,7 @@ class Worker:
             for paper in papers:
                 key = fingerprint(self.job.signature, key_of(paper))
                 if any(stored[kind].get(paper.id) != key for kind in kinds):
-                    rows += [(kind, paper.id, key, body) for kind, body in render(paper).items()]
+                    rows += [FragmentStore.row(kind, paper.id, key, body) for kind, body in render(paper).items()]
         return rows
 
     def _reuse(self, location: str, print_: str) -> bool:
