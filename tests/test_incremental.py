@@ -5,6 +5,7 @@ import dataclasses
 import os
 import pickle
 import shutil
+import sqlite3
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -143,6 +144,9 @@ def test_a_deleted_record_leaves_no_page_or_link_behind(tmp_path):
     output = tmp_path / "output"
     assert not (output / "papers" / "p2").exists()
     assert not any(b"/papers/p2/" in data for data in snapshot(output).values())
+    with sqlite3.connect(tmp_path / "state" / "fragments.sqlite") as db:  # the state folder does not grow
+        stored = {row[0] for row in db.execute("SELECT DISTINCT id FROM fragments")}
+    assert stored == {f"p{i}" for i in (0, 1, 3, 4)}
 
 
 def test_a_template_change_rerenders_only_the_pages_made_from_it(tmp_path):
