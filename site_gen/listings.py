@@ -42,7 +42,7 @@ def listing_pages(listing: Listing, per_page: int) -> list[ListingPage]:
 
     A listing that only grows at the front (newest first) has stable pages, counted from its
     oldest paper: page 1 holds the oldest `per_page` papers and keeps holding them as new papers
-    arrive, so a new day rewrites the listing's first page and at most one more. The first page
+    arrive, so a new day rewrites the listing's first page and at most two more. The first page
     holds the rest: `per_page` to 2 × `per_page` - 1 papers. Other listings (most voted first)
     are paginated from the front: page 2 holds papers `per_page` + 1 to 2 × `per_page`.
     """

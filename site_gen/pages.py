@@ -189,11 +189,9 @@ class PagePlanner:
         prev_url, next_url = (self.urls.link(location) if location else None for location in (at.previous, at.next))
         papers = listing.papers[at.papers.start:at.papers.stop]
         first_page = at.number is None
-        if first_page:
-            title, label = listing.title, (f"Page 1 of {at.total}" if at.total and at.total > 1 else None)
-        else:
-            title = f"{listing.title} (page {at.number}{f' of {at.total}' if at.total else ''})"
-            label = f"Page {at.number}" + (f" of {at.total}" if at.total else "")
+        of_total = f" of {at.total}" if at.total else ""
+        label = None if (first_page and not at.total) or at.total == 1 else f"Page {at.number or 1}{of_total}"
+        title = listing.title if first_page else f"{listing.title} (page {at.number}{of_total})"
         dates = sorted({p.date for p in papers})
         context = {
             "page": self.meta(title, at.location, listing.description, feeds=feeds,
