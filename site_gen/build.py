@@ -14,7 +14,7 @@ from .config import SiteConfig
 from .incremental import Manifest, build_signature, fingerprint, inputs_digest
 from .output import OutputTrees, Tree
 from .records import load_content
-from .related import cached_related_papers
+from .related import related_papers
 from .render import SiteView, template_folders
 from .search import INDEX_FOLDER, index_site
 from .sitemap import robots_txt, sitemap_files
@@ -112,9 +112,9 @@ def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT
     clock("records")
     config = replace(config, search=config.search and bool(papers))     # nothing to search on an empty site
     signature = build_signature(config)                                   # what every page depends on
-    catalog = build_catalog(papers, config)                               # 2. group by day and taxonomies
+    catalog = build_catalog(papers, config, state / "topics.pickle")     # 2. group by day and taxonomies
     clock("catalog")
-    related = cached_related_papers(catalog.papers, state / "related.pickle", config.related)  # 3. related
+    related = related_papers(catalog.papers, config.related, state / "related.pickle")  # 3. related
     clock("related")
     urls = Urls(config.base_url, config.base_path)
     tree = trees.next_tree()                                              # 4. the tree that is not live

@@ -5,10 +5,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from itertools import groupby
+from pathlib import Path
 from typing import Callable, Iterable
 
 from .arxiv_categories import ARXIV_CATEGORY_NAMES
 from .config import TAXONOMIES, SiteConfig, TopicRule
+from .files import load_pickle, save_pickle
 from .records import Paper
 from .slugs import slugify, unique_slugs
 
@@ -67,8 +69,10 @@ class TopicMatcher:
     words finds every topic (hyphens and spaces between the words of a phrase count alike).
     """
 
-    def __init__(self, rules: tuple[TopicRule, ...]):
+    def __init__(self, rules: tuple[TopicRule, ...], known: dict[str, frozenset[str]] | None = None):
         self.rules = rules
+        self.known = {} if known is None else known   # paper digest → slugs found in its text
+        self.computed = 0                              # papers matched this time (not known)
         self.phrases: dict[tuple[str, ...], list[TopicRule]] = {}
         for rule in rules:
             for keyword in rule.keywords:
@@ -91,8 +95,15 @@ class TopicMatcher:
                     found.update(rule.slug for rule in self.phrases[phrase])
         return found
 
+    def in_text(self, paper: Paper) -> frozenset[str]:
+        matched = self.known.get(paper.digest)
+        if matched is None:
+            matched = self.known[paper.digest] = frozenset(self._rules_in(f"{paper.title}\n{paper.abstract}"))
+            self.computed += 1
+        return matched
+
     def __call__(self, paper: Paper) -> list[tuple[str, str]]:
-        matched = self._rules_in(f"{paper.title}\n{paper.abstract}") if self.phrases else set()
+        matched = self.in_text(paper) if self.phrases else frozenset()
         found = [(rule.slug, rule.name) for rule in self.rules if rule.slug in matched]
         for label in paper.topics:
             rule = self.by_label.get(label.casefold())
@@ -162,7 +173,22 @@ class Catalog:
         return taxonomy.of_paper.get(paper.id, []) if taxonomy else []
 
 
-def build_catalog(papers: list[Paper], config: SiteConfig) -> Catalog:
+def cached_topic_matcher(rules: tuple[TopicRule, ...], papers: list[Paper], cache: Path | None) -> TopicMatcher:
+    """A TopicMatcher that knows the text matches of the last build (matching 100k abstracts
+    takes seconds; the cache is keyed by each paper's digest and the topic rules)."""
+    stored = load_pickle(cache) if cache else None
+    rules_key = repr(rules)
+    matcher = TopicMatcher(rules, stored[1] if isinstance(stored, tuple) and stored[0] == rules_key else None)
+    known = len(matcher.known)
+    for paper in papers:
+        matcher.in_text(paper)
+    if cache is not None and (matcher.computed or known > len(papers)):
+        digests = {p.digest for p in papers}
+        save_pickle(cache, (rules_key, {d: m for d, m in matcher.known.items() if d in digests}))
+    return matcher
+
+
+def build_catalog(papers: list[Paper], config: SiteConfig, topics_cache: Path | None = None) -> Catalog:
     ordered = sorted(papers, key=newest_first)
     days = [Day(date, sorted(group, key=most_voted_first))
             for date, group in groupby(ordered, key=lambda p: p.date)]
@@ -174,7 +200,7 @@ def build_catalog(papers: list[Paper], config: SiteConfig) -> Catalog:
             "categories", "category", "Categories", ordered,
             lambda p: [(code, category_name(code, config.categories)) for code in p.categories]),
         "topics": lambda: build_taxonomy(
-            "topics", "topic", "Topics", ordered, TopicMatcher(config.topics),
+            "topics", "topic", "Topics", ordered, cached_topic_matcher(config.topics, ordered, topics_cache),
             {rule.slug: rule.description for rule in config.topics}),
         "authors": lambda: build_taxonomy(
             "authors", "author", "Authors", ordered,

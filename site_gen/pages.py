@@ -66,6 +66,7 @@ class PagePlanner:
         self.urls = urls
         self.views = views
         self.related = related or {}
+        self._pages: dict[str, list[ListingPage]] = {}   # listing location → its pages
 
     def feeds_of(self, listing: Listing) -> list[FeedLink]:
         names = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
@@ -85,7 +86,10 @@ class PagePlanner:
         return list(paged_listings(self.catalog))
 
     def pages_of(self, listing: Listing) -> list[ListingPage]:
-        return listing_pages(listing, self.config.per_page)
+        pages = self._pages.get(listing.location)
+        if pages is None:
+            pages = self._pages[listing.location] = listing_pages(listing, self.config.per_page)
+        return pages
 
     def plan(self) -> list[tuple]:
         """Every page of the site as a small spec, in site order; `page(spec)` makes the page.

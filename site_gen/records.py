@@ -6,6 +6,7 @@ reports all problems at once; `dump_day()` writes a day file the way the spec as
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import multiprocessing
 import os
 import re
@@ -48,6 +49,12 @@ class Paper:
     source: str | None = None
     # Where the record was read from, for error messages; not part of the record.
     origin: str = field(default="", compare=False)
+    # A hash of every field above, made once when the record is read: the cheap way for an
+    # incremental build to tell whether a paper changed (unpickling a cached day keeps it).
+    digest: str = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "digest", hashlib.blake2b(repr(self).encode(), digest_size=16).hexdigest())
 
     @property
     def link_map(self) -> dict[str, str]:
@@ -67,7 +74,7 @@ class Paper:
         for f in fields(self):
             value = getattr(self, f.name)
             # `is` checks: an upvote count of 0 is a value, while False and () mean "not set".
-            if f.name == "origin" or value is None or value is False or value == () or value == "":
+            if f.name in ("origin", "digest") or value is None or value is False or value == () or value == "":
                 continue
             if f.name == "links":
                 value = dict(value)
@@ -275,7 +282,7 @@ def load_content(content: Path, cache: Path | None = None) -> list[Paper]:
     problems.extend(duplicate_id_problems(papers))
     if problems:
         raise ValidationError(problems, "invalid records")
-    if cache is not None and fresh != cached:
+    if cache is not None and (fresh.keys() != cached.keys() or any(fresh[k][0] != cached[k][0] for k in fresh)):
         _write_cache(cache, fresh)
     return papers
 

@@ -1,63 +1,164 @@
-"""Related papers: TF-IDF over title and abstract, cosine similarity, top few per paper.
+"""Related papers: for each paper, the most similar papers of its own day and the days before.
 
-scikit-learn builds the sparse TF-IDF matrix; similarities are computed in row blocks as
-sparse products, so memory stays bounded on large sites.
+Similarity is the cosine of TF-IDF vectors of title (counted twice) and abstract. A paper's
+list is made once, on its day, with the term weights of the site as it stood that day, the
+way Hugging Face's Daily Papers recommends papers when one is posted. So a new day adds its
+own papers' lists and changes no older one: yesterday's paper pages stay as they were.
+
+The work is cached in two parts (both exact, so a cached result equals a fresh one):
+- term counts per paper, keyed by the hash of its text (hashing vectorizer: no vocabulary);
+- each day's lists, keyed by a chain over that day's texts and every earlier day's, so an
+  edit recomputes its own day and the days after it, and an added day only itself.
 """
 from __future__ import annotations
 
 import hashlib
+import itertools
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .files import load_pickle, save_pickle
 from .records import Paper
 
-BLOCK = 512
 MIN_SIMILARITY = 0.08
+MAX_DOCUMENT_FREQUENCY = 0.5   # a word in more than half the papers so far says nothing…
+COMMON_MIN_PAPERS = 20         # …once it is in this many (on a small site, half is two papers)
+FEATURES = 2 ** 20
+BLOCK = 512                    # query rows per sparse product: bounds memory on large days
+CACHE_VERSION = 1
 
 
-def related_papers(papers: list[Paper], count: int = 5) -> dict[str, list[Paper]]:
-    """paper id → up to `count` most similar other papers, most similar first (ties by id)."""
+def _text(paper: Paper) -> str:
+    return f"{paper.title}. {paper.title}. {paper.abstract}"
+
+
+def _text_digest(paper: Paper) -> bytes:
+    return hashlib.blake2b(_text(paper).encode(), digest_size=16).digest()
+
+
+def _term_counts(papers: list[Paper]) -> Any:
+    """Sparse rows of 1 + log(count) per hashed word (English stop words left out), indices sorted."""
+    import numpy as np  # imported here: scikit-learn takes a second to load, and only builds need it
+    from sklearn.feature_extraction.text import HashingVectorizer
+    vectorizer = HashingVectorizer(n_features=FEATURES, stop_words="english", alternate_sign=False, norm=None,
+                                   dtype=np.float32)
+    rows = vectorizer.transform([_text(p) for p in papers]).tocsr()
+    rows.sum_duplicates()
+    rows.sort_indices()
+    np.log(rows.data, out=rows.data)
+    rows.data += 1
+    return rows
+
+
+@dataclass
+class RelatedCache:
+    settings: tuple
+    ids: list[str] = field(default_factory=list)            # rows of `counts`, in order
+    digests: list[bytes] = field(default_factory=list)      # each row's text digest
+    counts: Any = None                                      # scipy CSR matrix
+    days: dict[str, tuple[str, dict[str, list[str]]]] = field(default_factory=dict)  # day → (chain key, lists)
+
+
+def _settings(count: int) -> tuple:
+    return (CACHE_VERSION, count, MIN_SIMILARITY, MAX_DOCUMENT_FREQUENCY, COMMON_MIN_PAPERS, FEATURES)
+
+
+def _load_cache(path: Path | None, count: int) -> RelatedCache:
+    cached = load_pickle(path) if path else None
+    if isinstance(cached, RelatedCache) and cached.settings == _settings(count):
+        return cached
+    return RelatedCache(_settings(count))
+
+
+def _counts_in_order(papers: list[Paper], digests: list[bytes], cache: RelatedCache) -> Any:
+    """Term-count rows for `papers`, in order: cached rows where the text is unchanged, the rest counted."""
+    import numpy as np
+    from scipy.sparse import vstack
+    known = {(pid, digest): row for row, (pid, digest) in enumerate(zip(cache.ids, cache.digests))}
+    missing = [i for i, (p, d) in enumerate(zip(papers, digests)) if (p.id, d) not in known]
+    fresh = _term_counts([papers[i] for i in missing]) if missing else None
+    stacked = cache.counts if fresh is None else fresh if cache.counts is None else vstack([cache.counts, fresh]).tocsr()
+    offset = 0 if cache.counts is None else cache.counts.shape[0]
+    fresh_row = {i: offset + n for n, i in enumerate(missing)}
+    order = np.array([fresh_row[i] if i in fresh_row else known[(p.id, d)]
+                      for i, (p, d) in enumerate(zip(papers, digests))], dtype=np.int64)
+    return stacked[order]
+
+
+def _prefix(matrix: Any, end: int, data: Any = None) -> Any:
+    """The first `end` rows of a CSR matrix, sharing its arrays (slicing would copy them)."""
+    from scipy.sparse import csr_matrix
+    stop = matrix.indptr[end]
+    values = matrix.data if data is None else data
+    return csr_matrix((values[:stop], matrix.indices[:stop], matrix.indptr[:end + 1]), shape=(end, matrix.shape[1]))
+
+
+def _best(columns: Any, scores: Any, count: int) -> list[int]:
+    """The `count` best-scoring columns, best first, ties by column (the id order)."""
+    import numpy as np
+    if columns.size > count:
+        top = np.argpartition(-scores, count)[:count + 1]
+        columns, scores = columns[top], scores[top]
+    return [column for _, column in sorted(zip(-np.round(scores, 6), columns.tolist()))[:count]]
+
+
+def _day_lists(counts: Any, squares: Any, frequency: Any, start: int, end: int, ids: list[str],
+               count: int) -> dict[str, list[str]]:
+    """Lists of papers[start:end] (one day) among papers[:end], weighted by the document frequencies so far."""
+    import numpy as np
+    weights = np.log((1 + end) / (1 + frequency)) + 1
+    weights[(frequency > MAX_DOCUMENT_FREQUENCY * end) & (frequency >= COMMON_MIN_PAPERS)] = 0
+    weights *= weights
+    candidates = _prefix(counts, end)
+    norms = np.sqrt(_prefix(counts, end, squares) @ weights)
+    norms[norms == 0] = 1
+    candidates_by_term = candidates.T.tocsr()
+    lists: dict[str, list[str]] = {}
+    for block_start in range(start, end, BLOCK):
+        block_end = min(block_start + BLOCK, end)
+        queries = counts[block_start:block_end].astype(np.float64)
+        queries.data *= weights[queries.indices]
+        queries.eliminate_zeros()
+        scores = (queries @ candidates_by_term).tocsr()
+        for row in range(scores.shape[0]):
+            index = block_start + row
+            begin, stop = scores.indptr[row], scores.indptr[row + 1]
+            columns = scores.indices[begin:stop]
+            similarity = scores.data[begin:stop] / (norms[index] * norms[columns])
+            keep = (columns != index) & (similarity >= MIN_SIMILARITY)
+            if keep.any():
+                lists[ids[index]] = [ids[c] for c in _best(columns[keep], similarity[keep], count)]
+    return lists
+
+
+def related_papers(papers: list[Paper], count: int = 5, cache: Path | None = None) -> dict[str, list[Paper]]:
+    """paper id → up to `count` most similar papers of its day or before, most similar first (ties by id)."""
     if len(papers) < 2 or count < 1:
         return {}
-    import numpy as np  # imported here: scikit-learn takes a second to load, and only builds need it
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    ordered = sorted(papers, key=lambda p: p.id)
-    texts = [f"{p.title}. {p.title}. {p.abstract}" for p in ordered]  # the title counts double
-    vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, max_df=0.5, dtype=np.float32)
-    try:
-        matrix = vectorizer.fit_transform(texts)
-    except ValueError:  # no usable words at all (every text empty or stop words)
-        return {}
-    transposed = matrix.T.tocsr()
-    related: dict[str, list[Paper]] = {}
-    for start in range(0, len(ordered), BLOCK):
-        block = (matrix[start:start + BLOCK] @ transposed).tocsr()
-        for row in range(block.shape[0]):
-            index = start + row
-            begin, end = block.indptr[row], block.indptr[row + 1]
-            columns, scores = block.indices[begin:end], block.data[begin:end]
-            keep = (columns != index) & (scores >= MIN_SIMILARITY)
-            columns, scores = columns[keep], scores[keep]
-            if columns.size == 0:
-                continue
-            if columns.size > count:
-                top = np.argpartition(-scores, count)[:count + 1]
-                columns, scores = columns[top], scores[top]
-            best = sorted(zip(-np.round(scores, 6), columns.tolist()))[:count]
-            related[ordered[index].id] = [ordered[column] for _, column in best]
-    return related
-
-
-def cached_related_papers(papers: list[Paper], cache: Path, count: int = 5) -> dict[str, list[Paper]]:
-    """related_papers(), reused from the last build when no title or abstract changed."""
-    digest = hashlib.blake2b(digest_size=16)
-    for paper in sorted(papers, key=lambda p: p.id):
-        digest.update(f"{paper.id}\0{paper.title}\0{paper.abstract}\1".encode())
-    key = (digest.hexdigest(), count, MIN_SIMILARITY)
-    by_id = {p.id: p for p in papers}
-    stored = load_pickle(cache)
-    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key:
-        return {pid: [by_id[r] for r in related] for pid, related in stored[1].items()}
-    result = related_papers(papers, count)
-    save_pickle(cache, (key, {pid: [p.id for p in related] for pid, related in result.items()}))
-    return result
+    import numpy as np
+    ordered = sorted(papers, key=lambda p: (p.date, p.id))
+    digests = [_text_digest(p) for p in ordered]
+    stored = _load_cache(cache, count)
+    counts = _counts_in_order(ordered, digests, stored)
+    squares = counts.data * counts.data
+    ids = [p.id for p in ordered]
+    result = RelatedCache(stored.settings, ids, digests, counts)
+    frequency = np.zeros(FEATURES)
+    chain = hashlib.blake2b(repr(stored.settings).encode(), digest_size=16)
+    start = 0
+    for day, group in itertools.groupby(ordered, key=lambda p: p.date):
+        end = start + sum(1 for _ in group)
+        frequency += np.bincount(counts.indices[counts.indptr[start]:counts.indptr[end]], minlength=FEATURES)
+        for pid, digest in zip(ids[start:end], digests[start:end]):
+            chain.update(pid.encode() + b"\0" + digest)
+        key = chain.hexdigest()
+        if stored.days.get(str(day), ("",))[0] == key:
+            result.days[str(day)] = stored.days[str(day)]
+        else:
+            result.days[str(day)] = (key, _day_lists(counts, squares, frequency, start, end, ids, count))
+        start = end
+    if cache is not None:
+        save_pickle(cache, result)
+    by_id = {p.id: p for p in ordered}
+    return {pid: [by_id[r] for r in related] for _, lists in result.days.values() for pid, related in lists.items()}

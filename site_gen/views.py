@@ -157,7 +157,7 @@ class Views:
         key = self._keys.get(paper.id)
         if key is None:
             terms = [(t.slug, t.name) for name in self.TAXONOMIES for t in self.catalog.terms(paper, name)]
-            key = hashlib.blake2b(repr((paper, terms)).encode(), digest_size=16).hexdigest()
+            key = hashlib.blake2b(repr((paper.digest, terms)).encode(), digest_size=16).hexdigest()
             self._keys[paper.id] = key
         return key
 

@@ -315,3 +315,24 @@ def test_paper_pages_show_the_most_similar_papers(site, setting, shown):
         assert "Soil moisture from satellites" not in related_titles(page_a)
     else:
         assert "Related papers" not in page_a and "Related papers" not in page_c
+
+
+def test_related_papers_are_chosen_on_the_papers_day_and_kept(site):
+    site.day("2024-01-01", [
+        paper("a", "Sparse attention for long documents", abstract="Sparse attention patterns cut the cost of "
+              "transformers on long documents."),
+        paper("c", "Soil moisture from satellites", abstract="Radar satellites measure soil moisture in fields."),
+        paper("d", "Crop yields and soil", abstract="Soil moisture and weather predict crop yields."),
+    ])
+    assert site.build().returncode == 0
+    before = related_titles(site.read("papers/a/index.html"))
+    site.day("2024-01-02", [
+        paper("b", "Long document transformers with sparse attention", abstract="We make attention sparse so "
+              "transformers read long documents."),
+        paper("e", "Bird song in cities", abstract="Urban birds sing louder at dawn."),
+    ])
+    assert site.build().returncode == 0
+    assert related_titles(site.read("papers/a/index.html")) == before
+    assert "Long document transformers with sparse attention" not in before
+    assert related_titles(site.read("papers/b/index.html"))[0] == "Sparse attention for long documents"
+    assert related_titles(site.read("papers/c/index.html"))[0] == "Crop yields and soil"

@@ -21,7 +21,8 @@ TOPICS = "topics:\n  - name: Diffusion\n    keywords: [diffusion]\n"
 def paper(n: int, day: str, **extra) -> dict:
     return {"id": f"p{n}", "title": f"Paper {n} on {'diffusion' if n % 2 else 'graphs'}", "date": day,
             "upvotes": n % 7, "categories": [["cs.LG"], ["cs.CV", "cs.LG"], ["stat.ML"]][n % 3],
-            "authors": [f"Author {n % 4}", f"Author {n % 5 + 10}"], "abstract": f"Abstract {n} about diffusion models.",
+            "authors": [f"Author {n % 4}", f"Author {n % 5 + 10}"], "abstract": f"Abstract {n} about {['diffusion models', 'graph networks', 'sparse attention'][n % 3]} for "
+            f"{['images', 'text', 'audio', 'video'][n % 4]}.",
             **extra}
 
 
