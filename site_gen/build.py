@@ -108,7 +108,7 @@ def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT
     live = trees.live()
     if live.manifest.inputs == inputs:                                    # 0. nothing changed at all
         return BuildReport(0, 0, 0, 0, time.perf_counter() - clock.started, up_to_date=True)
-    papers = load_content(content, cache=state / "records.pickle")       # 1. read and validate records
+    papers = load_content(content, cache=state / "records")                # 1. read and validate records
     clock("records")
     config = replace(config, search=config.search and bool(papers))     # nothing to search on an empty site
     signature = build_signature(config)                                   # what every page depends on

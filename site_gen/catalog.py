@@ -46,6 +46,7 @@ TermsOf = Callable[[Paper], Iterable[tuple[str, str]]]  # paper → (slug, displ
 
 def build_taxonomy(key: str, singular: str, title: str, papers: list[Paper], terms_of: TermsOf,
                    descriptions: dict[str, str] | None = None) -> Taxonomy:
+    """`papers` newest first, and so is each term's list."""
     terms: dict[str, Term] = {}
     of_paper: dict[str, list[Term]] = {}
     for paper in papers:
@@ -53,8 +54,6 @@ def build_taxonomy(key: str, singular: str, title: str, papers: list[Paper], ter
             term = terms.setdefault(slug, Term(slug, name, (descriptions or {}).get(slug, "")))
             term.papers.append(paper)
             of_paper.setdefault(paper.id, []).append(term)
-    for term in terms.values():
-        term.papers.sort(key=newest_first)
     ordered = sorted(terms.values(), key=lambda t: (t.name.casefold(), t.slug))
     return Taxonomy(key, singular, title, ordered, of_paper)
 

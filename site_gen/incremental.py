@@ -20,25 +20,38 @@ from . import __version__
 from .config import SiteConfig
 from .files import load_pickle, save_pickle
 
+_PLAIN = {str, int, float, bool, type(None)}
+
+
 @functools.lru_cache(maxsize=None)
-def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(cls))
+def _field_names(cls: type) -> tuple[str, ...] | None:
+    return tuple(f.name for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) else None
 
 
 def _canonical(value: Any) -> Any:
-    if value is None or isinstance(value, (str, int, float, bool)):
+    """A value's inputs as nested tuples of plain values. Every page of a build is fingerprinted,
+    so the common exact types are tested first and by identity."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is dict:
+        return tuple((k, _canonical(v)) for k, v in value.items())
+    if kind is list or kind is tuple:
+        return tuple(map(_canonical, value))
+    if getattr(kind, "fingerprint", None) is not None:
+        return (kind.__name__, value.fingerprint())
+    names = _field_names(kind)
+    if names is not None:
+        return (kind.__name__,) + tuple(_canonical(getattr(value, name)) for name in names)
+    if isinstance(value, (dt.date, Path)):
+        return str(value)
+    if isinstance(value, (str, int, float)):   # subclasses, such as Markup
         return value
     if isinstance(value, dict):
         return tuple((k, _canonical(v)) for k, v in value.items())
     if isinstance(value, (list, tuple)):
-        return tuple(_canonical(v) for v in value)
-    if hasattr(value, "fingerprint"):
-        return (type(value).__name__, value.fingerprint())
-    if dataclasses.is_dataclass(value):
-        return (type(value).__name__,) + tuple(_canonical(getattr(value, name)) for name in _field_names(type(value)))
-    if isinstance(value, (dt.date, Path)):
-        return str(value)
-    raise TypeError(f"cannot fingerprint {type(value).__name__}")
+        return tuple(map(_canonical, value))
+    raise TypeError(f"cannot fingerprint {kind.__name__}")
 
 
 def fingerprint(*parts: Any) -> str:

@@ -5,12 +5,13 @@ Pages are produced lazily so a large site never holds all of them at once.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import groupby
 from typing import Any, Iterator, Mapping
 
 from .catalog import Catalog, Day, Taxonomy
 from .config import SiteConfig
+from .incremental import fingerprint
 from .listings import Listing, ListingPage, feed_kinds, feed_listings, listing_pages, paged_listings
 from .records import Paper
 from .urls import Urls
@@ -31,13 +32,24 @@ class FeedLink:
         return FEED_TYPES[self.kind]
 
 
+class FeedLinks(tuple):
+    """A page's feed links. Most pages share the site's, so their fingerprint is made once."""
+
+    @functools.cached_property
+    def _fingerprint(self) -> str:
+        return fingerprint(*self)
+
+    def fingerprint(self) -> str:
+        return self._fingerprint
+
+
 @dataclass(frozen=True)
 class PageMeta:
     title: str
     description: str
     url: str                  # absolute, canonical
     og_type: str = "website"
-    feeds: list[FeedLink] = field(default_factory=list)
+    feeds: FeedLinks = FeedLinks()
     prev_url: str | None = None
     next_url: str | None = None
     searchable: bool = False  # the unit Pagefind indexes (paper pages)
@@ -68,13 +80,13 @@ class PagePlanner:
         self.related = related or {}
         self._pages: dict[str, list[ListingPage]] = {}   # listing location → its pages
 
-    def feeds_of(self, listing: Listing) -> list[FeedLink]:
+    def feeds_of(self, listing: Listing) -> FeedLinks:
         names = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
-        return [FeedLink(kind, f"{listing.title} ({names[kind]})", self.urls.absolute(Urls.feed(listing.feeds_at, kind)))
-                for kind in feed_kinds(listing)]
+        return FeedLinks(FeedLink(kind, f"{listing.title} ({names[kind]})",
+                                  self.urls.absolute(Urls.feed(listing.feeds_at, kind))) for kind in feed_kinds(listing))
 
     @functools.cached_property
-    def site_feeds(self) -> list[FeedLink]:
+    def site_feeds(self) -> FeedLinks:
         return self.feeds_of(next(feed_listings(self.catalog, self.config)))
 
     def meta(self, title: str, location: str, description: str | None = None, **extra: Any) -> PageMeta:

@@ -257,33 +257,33 @@ def day_files(content: Path) -> list[Path]:
 def load_content(content: Path, cache: Path | None = None) -> list[Paper]:
     """Every paper under content/, validated; raises ValidationError listing all problems.
 
-    With a cache file, day files whose size and modification time are unchanged since the
-    last load are not parsed again (parsing YAML is most of the cost of a large site)."""
+    With a cache folder, day files whose size and modification time are unchanged since the
+    last load are not parsed again (parsing YAML is most of the cost of a large site). Each
+    day has its own cache file, so a new day writes one small file."""
     if not content.is_dir():
         raise ValidationError([Problem(str(content), 0, "", "content folder not found")], "cannot read records")
-    cached = _read_cache(cache)
-    fresh: dict[str, tuple[tuple[int, int], list[Paper]]] = {}
+    stamps = {path: _stamp(path) for path in day_files(content)}
+    shards = {path: _shard(cache, content, path) for path in stamps} if cache else {}
+    cached = {path: _read_shard(shards[path], stamp) for path, stamp in stamps.items()} if cache else {}
+    stale = [path for path in stamps if cached.get(path) is None]
+    parsed = dict(zip(stale, _parse_all(stale)))
     problems: list[Problem] = []
     papers: list[Paper] = []
-    stamps = {path: _stamp(path) for path in day_files(content)}
-    stale = [path for path, stamp in stamps.items() if cached.get(str(path), (None,))[0] != stamp]
-    parsed = dict(zip(stale, _parse_all(stale)))
     for path, stamp in stamps.items():
         if path in parsed:
             day, day_problems = parsed[path]
             problems.extend(day_problems)
-            if day_problems:
-                papers.extend(day)  # still checked for duplicate ids, never cached
-                continue
+            if cache and not day_problems:
+                save_pickle(shards[path], (_cache_key(), stamp, day))
         else:
-            day = cached[str(path)][1]
-        fresh[str(path)] = (stamp, day)
+            day = cached[path]
         papers.extend(day)
     problems.extend(duplicate_id_problems(papers))
     if problems:
         raise ValidationError(problems, "invalid records")
-    if cache is not None and (fresh.keys() != cached.keys() or any(fresh[k][0] != cached[k][0] for k in fresh)):
-        _write_cache(cache, fresh)
+    if cache and cache.is_dir():
+        for gone in set(cache.glob("*.pickle")) - set(shards.values()):
+            gone.unlink()
     return papers
 
 
@@ -305,17 +305,22 @@ def _parse_all(paths: list[Path]) -> list[tuple[list[Paper], list[Problem]]]:
         return pool.map(_parse_one, paths, chunksize=4)
 
 
-def _read_cache(cache: Path | None) -> dict:
+def _cache_key() -> tuple:
+    """Cached papers are pickled objects: they are only good for the same site-gen and Paper fields."""
     from . import __version__
-    stored = load_pickle(cache)
-    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == __version__ and isinstance(stored[1], dict):
-        return stored[1]
-    return {}
+    return (__version__, tuple(f.name for f in fields(Paper)))
 
 
-def _write_cache(cache: Path, days: dict) -> None:
-    from . import __version__
-    save_pickle(cache, (__version__, days))
+def _shard(cache: Path, content: Path, path: Path) -> Path:
+    return cache / (path.relative_to(content).as_posix().replace("/", "_") + ".pickle")
+
+
+def _read_shard(shard: Path, stamp: tuple[int, int]) -> list[Paper] | None:
+    """The day's papers as last parsed, if that was from a file of the same size and time."""
+    stored = load_pickle(shard)
+    if isinstance(stored, tuple) and len(stored) == 3 and stored[0] == _cache_key() and stored[1] == stamp:
+        return stored[2]
+    return None
 
 
 def duplicate_id_problems(papers: Iterable[Paper]) -> list[Problem]:

@@ -16,7 +16,7 @@ import hashlib
 import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from .files import load_pickle, save_pickle
 from .records import Paper
@@ -132,6 +132,18 @@ def _day_lists(counts: Any, squares: Any, frequency: Any, start: int, end: int, 
     return lists
 
 
+def _day_spans(ordered: list[Paper], digests: list[bytes], settings: tuple) -> Iterator[tuple[str, int, int, str]]:
+    """(day, start, end, chain key) for each day of `ordered`: the key covers the day and every day before."""
+    chain = hashlib.blake2b(repr(settings).encode(), digest_size=16)
+    start = 0
+    for day, group in itertools.groupby(ordered, key=lambda p: p.date):
+        end = start + sum(1 for _ in group)
+        for paper, digest in zip(ordered[start:end], digests[start:end]):
+            chain.update(paper.id.encode() + b"\0" + digest)
+        yield str(day), start, end, chain.hexdigest()
+        start = end
+
+
 def related_papers(papers: list[Paper], count: int = 5, cache: Path | None = None) -> dict[str, list[Paper]]:
     """paper id → up to `count` most similar papers of its day or before, most similar first (ties by id)."""
     if len(papers) < 2 or count < 1:
@@ -144,21 +156,16 @@ def related_papers(papers: list[Paper], count: int = 5, cache: Path | None = Non
     squares = counts.data * counts.data
     ids = [p.id for p in ordered]
     result = RelatedCache(stored.settings, ids, digests, counts)
-    frequency = np.zeros(FEATURES)
-    chain = hashlib.blake2b(repr(stored.settings).encode(), digest_size=16)
-    start = 0
-    for day, group in itertools.groupby(ordered, key=lambda p: p.date):
-        end = start + sum(1 for _ in group)
-        frequency += np.bincount(counts.indices[counts.indptr[start]:counts.indptr[end]], minlength=FEATURES)
-        for pid, digest in zip(ids[start:end], digests[start:end]):
-            chain.update(pid.encode() + b"\0" + digest)
-        key = chain.hexdigest()
-        if stored.days.get(str(day), ("",))[0] == key:
-            result.days[str(day)] = stored.days[str(day)]
-        else:
-            result.days[str(day)] = (key, _day_lists(counts, squares, frequency, start, end, ids, count))
-        start = end
-    if cache is not None:
+    frequency = np.zeros(FEATURES)   # documents per hashed word, among papers[:counted]
+    counted = 0
+    for day, start, end, key in _day_spans(ordered, digests, stored.settings):
+        if stored.days.get(day, ("",))[0] == key:
+            result.days[day] = stored.days[day]
+            continue
+        frequency += np.bincount(counts.indices[counts.indptr[counted]:counts.indptr[end]], minlength=FEATURES)
+        counted = end
+        result.days[day] = (key, _day_lists(counts, squares, frequency, start, end, ids, count))
+    if cache is not None and (result.days != stored.days or result.ids != stored.ids):
         save_pickle(cache, result)
     by_id = {p.id: p for p in ordered}
     return {pid: [by_id[r] for r in related] for _, lists in result.days.values() for pid, related in lists.items()}

@@ -179,8 +179,9 @@ def test_a_cache_from_another_version_of_site_gen_is_ignored(tmp_path):
     for path in (tmp_path / "state").glob("*.manifest.pickle"):
         manifest = pickle.loads(path.read_bytes())
         path.write_bytes(pickle.dumps(dataclasses.replace(manifest, version="0.0.1")))
-    records = tmp_path / "state" / "records.pickle"
-    records.write_bytes(pickle.dumps(("0.0.1", {"bogus": ((0, 0), [])})))
+    for shard in (tmp_path / "state" / "records").glob("*.pickle"):
+        version, stamp, papers = pickle.loads(shard.read_bytes())
+        shard.write_bytes(pickle.dumps((("0.0.1",) + version[1:], stamp, papers)))
     days["2024-01-01"][0]["title"] = "Changed"
     again = built(tmp_path, days)
     assert again.rendered == first.pages + first.feeds   # nothing trusted from the old cache
