@@ -49,13 +49,15 @@ def pelican(count: int, work: Path, measure):
 
 
 def site_gen_equivalent(count: int, work: Path, measure):
-    """site-gen building what the peers build: categories and topics (no author, organisation pages)."""
+    """site-gen building what the peers build: categories and topics (no author, organisation pages,
+    no related papers)."""
     site = work / f"site-gen-equivalent-{count}"
     shutil.rmtree(site, ignore_errors=True)
     site.mkdir(parents=True)
     source = work / f"site-{count}"
     (site / "content").symlink_to(source / "content")
     config = (source / "site.yaml").read_text().replace("templates: templates\n", "")
-    (site / "site.yaml").write_text(config + "taxonomies: [categories, topics]\n")
+    config += "taxonomies: [categories, topics]\n" + ("" if "related:" in config else "related: 0\n")
+    (site / "site.yaml").write_text(config)
     command = [sys.executable, "-m", "site_gen", "build", "--output", "output", "--state", "state"]
     return measure(command, site, {"PYTHONPATH": str(BENCH.parent)})

@@ -8,6 +8,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import Callable, Iterable
 
+from . import __version__
 from .arxiv_categories import ARXIV_CATEGORY_NAMES
 from .config import TAXONOMIES, SiteConfig, TopicRule
 from .files import load_pickle, save_pickle
@@ -176,7 +177,7 @@ def cached_topic_matcher(rules: tuple[TopicRule, ...], papers: list[Paper], cach
     """A TopicMatcher that knows the text matches of the last build (matching 100k abstracts
     takes seconds; the cache is keyed by each paper's digest and the topic rules)."""
     stored = load_pickle(cache) if cache else None
-    rules_key = repr(rules)
+    rules_key = repr((__version__, rules))
     matcher = TopicMatcher(rules, stored[1] if isinstance(stored, tuple) and stored[0] == rules_key else None)
     known = len(matcher.known)
     for paper in papers:

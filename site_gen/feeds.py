@@ -23,12 +23,17 @@ def as_datetime(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
 
 
-def _between(text: str, start: str, end: str) -> str:
-    """The whole lines from the one holding `start` to the one holding `end`. Tags cannot occur
-    inside escaped text, so the first `start` and the last `end` are the element's own."""
-    first = text.rindex("\n", 0, text.index(start)) + 1
-    last = text.index("\n", text.rindex(end)) + 1
-    return text[first:last]
+def _elements(text: str, start: str, end: str) -> list[str]:
+    """Each element, in order, as the whole lines from the one holding `start` to the one holding
+    `end`. Tags cannot occur inside escaped text, and items and entries do not nest."""
+    elements = []
+    at = text.find(start)
+    while at >= 0:
+        first = text.rindex("\n", 0, at) + 1
+        last = text.index("\n", text.index(end, at)) + 1
+        elements.append(text[first:last])
+        at = text.find(start, last)
+    return elements
 
 
 def _insert_before(text: str, closing_tag: str, inserted: str) -> str:
@@ -79,17 +84,24 @@ class FeedWriter:
     def entry_fragment_key(self, paper: Paper) -> str:
         return f"feedgen {feedgen.version.version_str}:{self.entry_key(paper)}"
 
-    def render_entries(self, paper: Paper) -> dict[str, str]:
-        """The paper's RSS item and Atom entry, each exactly as feedgen writes it inside a feed."""
+    def render_entries(self, papers: list[Paper]) -> list[dict[str, str]]:
+        """Each paper's RSS item and Atom entry, exactly as feedgen writes them inside a feed
+        (one feed of all the papers, cut into entries: a feed per paper costs far more)."""
+        if not papers:
+            return []
         generator = FeedGenerator()
         generator.load_extension("dc", atom=False, rss=True)
         generator.id(self.urls.absolute(Urls.HOME))
         generator.title(self.config.title)
         generator.description(self.config.title)
         generator.link(href=self.urls.absolute(Urls.HOME), rel="alternate")
-        generator.add_entry(self._new_entry(paper))
-        return {"rss": _between(generator.rss_str(pretty=True).decode(), "<item>", "</item>"),
-                "atom": _between(generator.atom_str(pretty=True).decode(), "<entry>", "</entry>")}
+        for paper in papers:
+            generator.add_entry(self._new_entry(paper), order="append")
+        items = _elements(generator.rss_str(pretty=True).decode(), "<item>", "</item>")
+        entries = _elements(generator.atom_str(pretty=True).decode(), "<entry>", "</entry>")
+        if not len(items) == len(entries) == len(papers):
+            raise RuntimeError(f"feedgen {feedgen.version.version_str}: its feed did not cut into one entry per paper")
+        return [{"rss": item, "atom": entry} for item, entry in zip(items, entries)]
 
     def _new_entry(self, paper: Paper) -> FeedEntry:
         url = self.urls.absolute(Urls.paper(paper.id))

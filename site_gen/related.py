@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from . import __version__
 from .files import load_pickle, save_pickle
 from .records import Paper
 
@@ -61,7 +62,7 @@ class RelatedCache:
 
 
 def _settings(count: int) -> tuple:
-    return (CACHE_VERSION, count, MIN_SIMILARITY, MAX_DOCUMENT_FREQUENCY, COMMON_MIN_PAPERS, FEATURES)
+    return (__version__, CACHE_VERSION, count, MIN_SIMILARITY, MAX_DOCUMENT_FREQUENCY, COMMON_MIN_PAPERS, FEATURES)
 
 
 def _load_cache(path: Path | None, count: int) -> RelatedCache:

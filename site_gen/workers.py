@@ -76,13 +76,14 @@ class Worker:
         ids = [p.id for p in papers]
         rows = []
         for kinds, key_of, render in (
-                ([f"card:{h}" for h in Views.CARD_HEADINGS], self.views.card_fragment_key, self.views.render_cards),
+                ([f"card:{h}" for h in Views.CARD_HEADINGS], self.views.card_fragment_key,
+                 lambda stale: [self.views.render_cards(p) for p in stale]),
                 (FeedWriter.ENTRY_KINDS, self.feeds.entry_fragment_key, self.feeds.render_entries)):
             stored = {kind: self.fragments.keys(kind, ids) for kind in kinds}
-            for paper in papers:
-                key = fingerprint(self.job.signature, key_of(paper))
-                if any(stored[kind].get(paper.id) != key for kind in kinds):
-                    rows += [FragmentStore.row(kind, paper.id, key, body) for kind, body in render(paper).items()]
+            keys = {p.id: fingerprint(self.job.signature, key_of(p)) for p in papers}
+            stale = [p for p in papers if any(stored[kind].get(p.id) != keys[p.id] for kind in kinds)]
+            for paper, bodies in zip(stale, render(stale)):
+                rows += [FragmentStore.row(kind, paper.id, keys[paper.id], body) for kind, body in bodies.items()]
         return rows
 
     def _reuse(self, location: str, print_: str) -> bool:
