@@ -12,6 +12,7 @@ ratio of their wall time and peak memory.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import re
 import resource
@@ -37,27 +38,33 @@ import corpus  # noqa: E402
 class Measure:
     wall: float
     cpu: float
-    peak_rss: int      # bytes, whole process tree
+    peak_rss: int      # bytes, whole process tree: pages shared by forked workers count once per process
+    peak_pss: int      # bytes, whole process tree: each shared page split among its sharers
     written: int | None
     output: str
 
 
 def measure(command: list[str], cwd: Path, env: dict | None = None) -> Measure:
-    """Run a command; sample the RSS of its whole process tree every 20 ms."""
+    """Run a command; sample the RSS of its whole process tree every 20 ms, and its PSS (slower to
+    read: the kernel walks every mapping) every 200 ms."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                env={**os.environ, **(env or {})})
-    peak = 0
+    peak = peak_pss = 0
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, peak_pss
         root = psutil.Process(process.pid)
-        while not done.is_set():
+        for tick in itertools.count():
+            if done.is_set():
+                return
             try:
                 tree = [root] + root.children(recursive=True)
                 peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+                if tick % 10 == 0:
+                    peak_pss = max(peak_pss, sum(p.memory_full_info().pss for p in tree if p.is_running()))
             except psutil.Error:
                 pass
             time.sleep(0.02)
@@ -73,7 +80,7 @@ def measure(command: list[str], cwd: Path, env: dict | None = None) -> Measure:
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{output[-3000:]}")
     match = re.search(r"(\d+) files rendered", output)
-    return Measure(wall, cpu, peak, int(match.group(1)) if match else (0 if "nothing changed" in output else None),
+    return Measure(wall, cpu, peak, peak_pss, int(match.group(1)) if match else (0 if "nothing changed" in output else None),
                    output)
 
 
@@ -130,7 +137,11 @@ def scenarios(site: Path, count: int, jobs: int | None, clean_only: bool) -> Ite
 def row(name: str, m: Measure) -> str:
     written = "" if m.written is None else str(m.written)
     rate = f"{m.written / m.wall:,.0f}" if m.written else ""
-    return f"| {name} | {m.wall:.2f} | {m.cpu:.2f} | {m.peak_rss / 2**20:,.0f} | {written} | {rate} |"
+    return f"| {name} | {figures(m)} | {written} | {rate} |"
+
+
+def figures(m: Measure) -> str:
+    return f"{m.wall:.2f} | {m.cpu:.2f} | {m.peak_rss / 2**20:,.0f} | {m.peak_pss / 2**20:,.0f}"
 
 
 def main() -> None:
@@ -155,8 +166,8 @@ def main() -> None:
             ("" if args.related is None else f"related: {args.related}\n")
         (site / "site.yaml").write_text((site / "site.yaml").read_text() + extra)
         print(f"### {count:,} papers\n")
-        print("| scenario | wall s | CPU s | peak RSS MiB | files written | files/s |")
-        print("|---|---:|---:|---:|---:|---:|")
+        print("| scenario | wall s | CPU s | peak RSS MiB | peak PSS MiB | files written | files/s |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
         rows = []
         for name, m in scenarios(site, count, args.jobs, args.clean_only):
             rows.append((name, m))
@@ -168,18 +179,18 @@ def main() -> None:
         if args.peers:
             import peers
             print("Equivalent sites (one page per paper; paginated home, category and topic pages; their feeds):\n")
-            print("| generator, clean build | wall s | CPU s | peak RSS MiB |")
-            print("|---|---:|---:|---:|")
+            print("| generator, clean build | wall s | CPU s | peak RSS MiB | peak PSS MiB |")
+            print("|---|---:|---:|---:|---:|")
             same = peers.site_gen_equivalent(count, args.work, measure)
-            print(f"| site-gen | {same.wall:.2f} | {same.cpu:.2f} | {same.peak_rss / 2**20:,.0f} |", flush=True)
+            print(f"| site-gen | {figures(same)} |", flush=True)
             ratios = []
             chosen = [(name, build) for name, build in (("Hugo", peers.hugo), ("Pelican", peers.pelican))
                       if name.lower() in args.peers.lower().split(",")]
             for name, build_peer in chosen:
                 peer = build_peer(count, args.work, measure)
-                print(f"| {name} | {peer.wall:.2f} | {peer.cpu:.2f} | {peer.peak_rss / 2**20:,.0f} |", flush=True)
+                print(f"| {name} | {figures(peer)} |", flush=True)
                 ratios.append(f"site-gen / {name}: wall {same.wall / peer.wall:.3f}x, "
-                              f"peak memory {same.peak_rss / peer.peak_rss:.3f}x")
+                              f"peak memory {same.peak_rss / peer.peak_rss:.3f}x (RSS), {same.peak_pss / peer.peak_pss:.3f}x (PSS)")
             print("\n" + "\n".join(ratios) + "\n")
 
 

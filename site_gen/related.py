@@ -96,7 +96,7 @@ def _prefix(matrix: Any, end: int, data: Any = None) -> Any:
 
 
 def _best(columns: Any, scores: Any, count: int) -> list[int]:
-    """The `count` best-scoring columns, best first, ties by column (the id order)."""
+    """The `count` best-scoring columns, best first, ties by column (the older paper, then the lower id)."""
     import numpy as np
     if columns.size > count:
         top = np.argpartition(-scores, count)[:count + 1]
@@ -146,7 +146,7 @@ def _day_spans(ordered: list[Paper], digests: list[bytes], settings: tuple) -> I
 
 
 def related_papers(papers: list[Paper], count: int = 5, cache: Path | None = None) -> dict[str, list[Paper]]:
-    """paper id → up to `count` most similar papers of its day or before, most similar first (ties by id)."""
+    """paper id → up to `count` most similar papers of its day or before, most similar first (ties: the older paper)."""
     if len(papers) < 2 or count < 1:
         return {}
     import numpy as np

@@ -1,0 +1,38 @@
+"""The benchmark harness runs from a clean checkout, at a small size (figures come from bench/, never from tests)."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+from conftest import REPO, snapshot
+
+BENCH = REPO / "bench"
+
+
+def test_the_corpus_for_one_more_day_is_the_corpus_plus_that_day(tmp_path):
+    for count, folder in ((1000, "small"), (1500, "large")):
+        subprocess.run([sys.executable, str(BENCH / "corpus.py"), str(count), str(tmp_path / folder)], check=True)
+    small, large = snapshot(tmp_path / "small" / "content"), snapshot(tmp_path / "large" / "content")
+    assert set(small) < set(large) and len(large) == len(small) + 1
+    assert all(large[name] == data for name, data in small.items())
+
+
+def test_every_scenario_is_measured_and_writes_what_it_should(tmp_path):
+    result = subprocess.run([sys.executable, str(BENCH / "run.py"), "--sizes", "1000", "--work", str(tmp_path)],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = {}
+    for line in result.stdout.splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if len(cells) == 7 and re.fullmatch(r"[\d.]+", cells[1]):
+            rows[cells[0]] = {"wall": float(cells[1]), "pss": float(cells[4].replace(",", "")),
+                              "written": int(cells[5]) if cells[5] else None}
+    assert list(rows) == ["clean full build", "no-op rebuild", "add one day (fills 2nd tree)", "add one day",
+                          "edit one record", "change one template", "delete one record"]
+    assert all(row["wall"] > 0 and row["pss"] > 0 for row in rows.values())
+    clean, added, edited = rows["clean full build"]["written"], rows["add one day"]["written"], \
+        rows["edit one record"]["written"]
+    assert rows["no-op rebuild"]["written"] == 0
+    assert 0 < edited < added < clean
+    assert "add one day:" in result.stdout and "of the clean build" in result.stdout
