@@ -142,7 +142,7 @@ class Views:
     TAXONOMIES = ("categories", "topics", "authors", "organizations")
 
     CARD = "card.html"
-    CARD_HEADINGS = ("h2", "h3")   # on listings; under a paper page's "Related papers"
+    CARD_KINDS = ("card:h2", "card:h3")   # fragments: cards on listings; under "Related papers"
 
     def __init__(self, catalog: Catalog, urls: Urls, render_fragment: Callable[[str, dict], str],
                  card_digest: str, fragments: FragmentStore):
@@ -196,11 +196,11 @@ class Views:
     def card_fragment_key(self, paper: Paper) -> str:
         return f"{self.card_digest}:{self.paper_key(paper)}"
 
-    def render_cards(self, paper: Paper) -> dict[str, str]:
-        """The paper's card with each heading level, by fragment kind ("card:h2", "card:h3")."""
+    def render_cards(self, paper: Paper, kinds: list[str]) -> dict[str, str]:
+        """The paper's card as fragments of these kinds (CARD_KINDS: the heading level differs)."""
         card = self.card(paper)
-        return {f"card:{heading}": self.render_fragment(self.CARD, {"card": card, "heading": heading})
-                for heading in self.CARD_HEADINGS}
+        return {kind: self.render_fragment(self.CARD, {"card": card, "heading": kind.removeprefix("card:")})
+                for kind in kinds}
 
     def cards_html(self, papers: list[Paper], heading: str) -> list[Markup]:
         return [Markup(html) for html in self.fragments.bodies(f"card:{heading}", [p.id for p in papers])]

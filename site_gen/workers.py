@@ -7,13 +7,14 @@ fingerprint, link the live tree's file when the fingerprint is unchanged, and re
 """
 from __future__ import annotations
 
+import functools
 import gc
 import multiprocessing
 import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from tqdm import tqdm
 
@@ -70,21 +71,34 @@ class Worker:
         self.feeds = FeedWriter(job.config, job.urls, self.fragments)
         self.feed_listings: list[Listing] = list(feed_listings(job.catalog, job.config))
 
+    @functools.cached_property
+    def fragment_users(self) -> dict[str, set[str] | None]:
+        """Fragment kind → the ids of the papers some page or feed shows it for (None: every paper)."""
+        in_feeds = {p.id for listing in self.feed_listings for p in self.feeds.newest(listing)}
+        related = {p.id for papers in self.job.related.values() for p in papers}
+        return {"card:h2": None, "card:h3": related, "rss": in_feeds, "atom": in_feeds}
+
+    def _stale(self, papers: list[Paper], kinds: tuple[str, ...],
+               key_of: Callable[[Paper], str]) -> list[tuple[Paper, str, list[str]]]:
+        """(paper, key, kinds it needs) for each paper with a needed fragment missing or made from other inputs."""
+        stored = {kind: self.fragments.keys(kind, [p.id for p in papers]) for kind in kinds}
+        stale = []
+        for paper in papers:
+            needed = [k for k in kinds if self.fragment_users[k] is None or paper.id in self.fragment_users[k]]
+            key = fingerprint(self.job.signature, key_of(paper)) if needed else ""
+            if any(stored[kind].get(paper.id) != key for kind in needed):
+                stale.append((paper, key, needed))
+        return stale
+
     def update_fragments(self, span: tuple[int, int]) -> list[tuple[str, str, str, bytes]]:
-        """FragmentStore rows of the fragments of papers[start:stop] that are missing or stale."""
+        """FragmentStore rows of the needed fragments of papers[start:stop] that are missing or stale."""
         papers = self.job.catalog.papers[span[0]:span[1]]
-        ids = [p.id for p in papers]
-        rows = []
-        for kinds, key_of, render in (
-                ([f"card:{h}" for h in Views.CARD_HEADINGS], self.views.card_fragment_key,
-                 lambda stale: [self.views.render_cards(p) for p in stale]),
-                (FeedWriter.ENTRY_KINDS, self.feeds.entry_fragment_key, self.feeds.render_entries)):
-            stored = {kind: self.fragments.keys(kind, ids) for kind in kinds}
-            keys = {p.id: fingerprint(self.job.signature, key_of(p)) for p in papers}
-            stale = [p for p in papers if any(stored[kind].get(p.id) != keys[p.id] for kind in kinds)]
-            for paper, bodies in zip(stale, render(stale)):
-                rows += [FragmentStore.row(kind, paper.id, keys[paper.id], body) for kind, body in bodies.items()]
-        return rows
+        cards = self._stale(papers, Views.CARD_KINDS, self.views.card_fragment_key)
+        entries = self._stale(papers, FeedWriter.ENTRY_KINDS, self.feeds.entry_fragment_key)
+        rendered = [self.views.render_cards(paper, needed) for paper, _, needed in cards]
+        rendered += self.feeds.render_entries([paper for paper, _, _ in entries])
+        return [FragmentStore.row(kind, paper.id, key, bodies[kind])
+                for (paper, key, needed), bodies in zip(cards + entries, rendered) for kind in needed]
 
     def _reuse(self, location: str, print_: str) -> bool:
         job = self.job
