@@ -102,6 +102,7 @@ def plain_text(text: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", blocks_apart))
 
 
+@functools.lru_cache(maxsize=1024)  # a paper page asks three times: its card, its meta and og descriptions
 def excerpt(text: str, limit: int = 280) -> str:
     """The abstract's plain text cut at a word boundary, for cards, descriptions and email."""
     flat = " ".join(plain_text(text).split())
