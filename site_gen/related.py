@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import multiprocessing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -21,11 +22,14 @@ from typing import Any, Iterator
 from . import __version__
 from .files import load_pickle, save_pickle
 from .records import Paper
+from .workers import default_jobs
 
 MIN_SIMILARITY = 0.08
 MAX_DOCUMENT_FREQUENCY = 0.5   # a word in more than half the papers so far says nothing…
 COMMON_MIN_PAPERS = 20         # …once it is in this many (on a small site, half is two papers)
 FEATURES = 2 ** 20
+PARALLEL_MIN_PAPERS = 10_000   # fewer are counted faster than worker processes start
+PARALLEL_MIN_DAYS = 8
 BLOCK = 512                    # query rows per sparse product: bounds memory on large days
 CACHE_VERSION = 1
 
@@ -38,18 +42,28 @@ def _text_digest(paper: Paper) -> bytes:
     return hashlib.blake2b(_text(paper).encode(), digest_size=16).digest()
 
 
-def _term_counts(papers: list[Paper]) -> Any:
+def _count_terms(texts: list[str]) -> Any:
     """Sparse rows of 1 + log(count) per hashed word (English stop words left out), indices sorted."""
     import numpy as np  # imported here: scikit-learn takes a second to load, and only builds need it
     from sklearn.feature_extraction.text import HashingVectorizer
     vectorizer = HashingVectorizer(n_features=FEATURES, stop_words="english", alternate_sign=False, norm=None,
                                    dtype=np.float32)
-    rows = vectorizer.transform([_text(p) for p in papers]).tocsr()
+    rows = vectorizer.transform(texts).tocsr()
     rows.sum_duplicates()
     rows.sort_indices()
     np.log(rows.data, out=rows.data)
     rows.data += 1
     return rows
+
+
+def _term_counts(papers: list[Paper]) -> Any:
+    """_count_terms() of the papers' texts, on every core when there are many (each row is its own text's)."""
+    from scipy.sparse import vstack
+    texts = [_text(p) for p in papers]
+    if len(texts) < PARALLEL_MIN_PAPERS or default_jobs() < 2:
+        return _count_terms(texts)
+    with multiprocessing.get_context("fork").Pool() as pool:
+        return vstack(pool.map(_count_terms, [texts[i:i + 2000] for i in range(0, len(texts), 2000)])).tocsr()
 
 
 @dataclass
@@ -133,6 +147,53 @@ def _day_lists(counts: Any, squares: Any, frequency: Any, start: int, end: int, 
     return lists
 
 
+_SHARED: tuple | None = None   # (counts, squares, ids, count) while days are computed, for forked workers
+
+
+def _lists_of_days(days: list[tuple[str, int, int, str]]) -> dict[str, tuple[str, dict[str, list[str]]]]:
+    """day → (chain key, lists) for these days, in order, counting document frequencies from the start."""
+    import numpy as np
+    counts, squares, ids, count = _SHARED
+    frequency = np.zeros(FEATURES)   # documents per hashed word, among papers[:counted]
+    counted = 0
+    lists = {}
+    for day, start, end, key in days:
+        frequency += np.bincount(counts.indices[counts.indptr[counted]:counts.indptr[end]], minlength=FEATURES)
+        counted = end
+        lists[day] = (key, _day_lists(counts, squares, frequency, start, end, ids, count))
+    return lists
+
+
+def _in_parts(days: list[tuple[str, int, int, str]], parts: int) -> list[list[tuple[str, int, int, str]]]:
+    """Runs of consecutive days of about equal work (a day's work grows with the papers up to it)."""
+    share = sum(end for _, _, end, _ in days) / parts
+    runs: list[list] = [[]]
+    work = 0
+    for day in days:
+        if work >= share:
+            runs.append([])
+            work = 0
+        runs[-1].append(day)
+        work += day[2]
+    return runs
+
+
+def _compute_days(days: list[tuple[str, int, int, str]], shared: tuple) -> dict[str, tuple[str, dict]]:
+    """_lists_of_days() of these days, split among every core when there are many (a clean build)."""
+    global _SHARED
+    _SHARED = shared
+    try:
+        if len(days) < PARALLEL_MIN_DAYS or default_jobs() < 2:
+            return _lists_of_days(days)
+        computed: dict[str, tuple[str, dict]] = {}
+        with multiprocessing.get_context("fork").Pool() as pool:
+            for part in pool.imap(_lists_of_days, _in_parts(days, 4 * default_jobs())):
+                computed.update(part)
+        return computed
+    finally:
+        _SHARED = None
+
+
 def _day_spans(ordered: list[Paper], digests: list[bytes], settings: tuple) -> Iterator[tuple[str, int, int, str]]:
     """(day, start, end, chain key) for each day of `ordered`: the key covers the day and every day before."""
     chain = hashlib.blake2b(repr(settings).encode(), digest_size=16)
@@ -157,15 +218,10 @@ def related_papers(papers: list[Paper], count: int = 5, cache: Path | None = Non
     squares = counts.data * counts.data
     ids = [p.id for p in ordered]
     result = RelatedCache(stored.settings, ids, digests, counts)
-    frequency = np.zeros(FEATURES)   # documents per hashed word, among papers[:counted]
-    counted = 0
-    for day, start, end, key in _day_spans(ordered, digests, stored.settings):
-        if stored.days.get(day, ("",))[0] == key:
-            result.days[day] = stored.days[day]
-            continue
-        frequency += np.bincount(counts.indices[counts.indptr[counted]:counts.indptr[end]], minlength=FEATURES)
-        counted = end
-        result.days[day] = (key, _day_lists(counts, squares, frequency, start, end, ids, count))
+    spans = list(_day_spans(ordered, digests, stored.settings))
+    todo = [span for span in spans if stored.days.get(span[0], ("",))[0] != span[3]]
+    computed = _compute_days(todo, (counts, squares, ids, count)) if todo else {}
+    result.days = {day: computed[day] if day in computed else stored.days[day] for day, _, _, _ in spans}
     if cache is not None and (result.days != stored.days or result.ids != stored.ids):
         save_pickle(cache, result)
     by_id = {p.id: p for p in ordered}

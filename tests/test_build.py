@@ -1,6 +1,8 @@
 """The site build as a reader and an operator see it."""
 from __future__ import annotations
 
+import datetime as dt
+import random
 import re
 import subprocess
 from html.parser import HTMLParser
@@ -9,6 +11,8 @@ import pytest
 
 from conftest import REPO, snapshot
 from feedcheck import check_feed
+from site_gen import related
+from site_gen.records import Paper
 
 
 def paper(pid: str, title: str, **fields) -> dict:
@@ -336,3 +340,18 @@ def test_related_papers_are_chosen_on_the_papers_day_and_kept(site):
     assert "Long document transformers with sparse attention" not in before
     assert related_titles(site.read("papers/b/index.html"))[0] == "Sparse attention for long documents"
     assert related_titles(site.read("papers/c/index.html"))[0] == "Crop yields and soil"
+
+
+def test_related_papers_are_the_same_when_computed_on_every_core(monkeypatch):
+    rng = random.Random(7)
+    words = "sparse attention diffusion images soil moisture crops graphs speech robots text audio".split()
+    papers = [Paper(id=f"p{i:03d}", title=" ".join(rng.sample(words, 3)), date=dt.date(2024, 1, 1 + i % 12),
+                    abstract=" ".join(rng.choice(words) for _ in range(40))) for i in range(120)]
+
+    def lists() -> dict[str, list[str]]:
+        return {pid: [p.id for p in similar] for pid, similar in related.related_papers(papers).items()}
+
+    one_process = lists()
+    monkeypatch.setattr(related, "PARALLEL_MIN_PAPERS", 1)
+    monkeypatch.setattr(related, "PARALLEL_MIN_DAYS", 1)
+    assert one_process and lists() == one_process
