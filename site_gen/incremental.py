@@ -30,27 +30,23 @@ def _field_names(cls: type) -> tuple[str, ...] | None:
 
 def _canonical(value: Any) -> Any:
     """A value's inputs as nested tuples of plain values. Every page of a build is fingerprinted,
-    so the common exact types are tested first and by identity."""
+    so plain values are told by their exact type first."""
     kind = type(value)
     if kind in _PLAIN:
         return value
-    if kind is dict:
-        return tuple((k, _canonical(v)) for k, v in value.items())
-    if kind is list or kind is tuple:
-        return tuple(map(_canonical, value))
     if getattr(kind, "fingerprint", None) is not None:
         return (kind.__name__, value.fingerprint())
     names = _field_names(kind)
     if names is not None:
         return (kind.__name__,) + tuple(_canonical(getattr(value, name)) for name in names)
-    if isinstance(value, (dt.date, Path)):
-        return str(value)
-    if isinstance(value, (str, int, float)):   # subclasses, such as Markup
-        return value
     if isinstance(value, dict):
         return tuple((k, _canonical(v)) for k, v in value.items())
     if isinstance(value, (list, tuple)):
         return tuple(map(_canonical, value))
+    if isinstance(value, (dt.date, Path)):
+        return str(value)
+    if isinstance(value, (str, int, float)):   # subclasses, such as Markup
+        return value
     raise TypeError(f"cannot fingerprint {kind.__name__}")
 
 
