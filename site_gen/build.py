@@ -104,10 +104,11 @@ def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT
     clock = StageClock()
     progress = sys.stderr.isatty() if progress is None else progress
     trees = OutputTrees(output, state)
-    inputs = inputs_digest(build_signature(config), content, template_folders(config.templates))
-    live = trees.live()
-    if live.manifest.inputs == inputs:                                    # 0. nothing changed at all
+    inputs = inputs_digest(build_signature(config), content, template_folders(config.templates),
+                           state / "inputs.pickle")
+    if trees.live_inputs() == inputs:                                     # 0. nothing changed at all
         return BuildReport(0, 0, 0, 0, time.perf_counter() - clock.started, up_to_date=True)
+    live = trees.live()
     papers = load_content(content, cache=state / "records")                # 1. read and validate records
     clock("records")
     config = replace(config, search=config.search and bool(papers))     # nothing to search on an empty site

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-import zlib
 from pathlib import Path
 from typing import Iterable, Iterator
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3   # 3: bodies stored as text (decompressing cost more than the disk saved)
 EVERY_PAPERS_KIND = "card:h2"   # listings show every paper; the other kinds only some papers need
 
 
@@ -34,7 +33,7 @@ class FragmentStore:
                 db.execute("DROP TABLE IF EXISTS fragments")
                 db.execute("PRAGMA user_version=%d" % SCHEMA_VERSION)
             # A rowid table: bodies of a few KB would overflow the pages of a WITHOUT ROWID b-tree.
-            db.execute("CREATE TABLE IF NOT EXISTS fragments (kind TEXT, id TEXT, key TEXT, body BLOB,"
+            db.execute("CREATE TABLE IF NOT EXISTS fragments (kind TEXT, id TEXT, key TEXT, body TEXT,"
                        " UNIQUE (kind, id))")
 
     @property
@@ -52,7 +51,7 @@ class FragmentStore:
 
     def bodies(self, kind: str, ids: list[str]) -> list[str]:
         """The fragments of these papers, in the order asked; every one must be stored."""
-        found = {i: zlib.decompress(body).decode() for i, body in self._select("body", kind, ids)}
+        found = dict(self._select("body", kind, ids))
         missing = [i for i in ids if i not in found]
         if missing:
             raise LookupError(f"no {kind} fragment stored for {', '.join(missing[:5])}")
@@ -67,13 +66,8 @@ class FragmentStore:
                                     f"({','.join('?' * len(part))})", [kind, *part]).fetchall()
         return rows
 
-    @staticmethod
-    def row(kind: str, paper_id: str, key: str, body: str) -> tuple[str, str, str, bytes]:
-        """A row for put(); made in the worker, where compressing costs the parent nothing."""
-        return kind, paper_id, key, zlib.compress(body.encode(), 1)
-
-    def put(self, rows: Iterable[tuple[str, str, str, bytes]]) -> None:
-        """Store rows made by row(), replacing what the papers had before."""
+    def put(self, rows: Iterable[tuple[str, str, str, str]]) -> None:
+        """Store (kind, paper id, key, body) rows, replacing what the papers had before."""
         with self._transaction():
             self.db.executemany("INSERT OR REPLACE INTO fragments VALUES (?, ?, ?, ?)", rows)
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from . import __version__
 from .config import SiteConfig
-from .files import load_pickle, save_pickle
+from .files import load_pickle, now_ns, save_pickle, stamp, unchanged
 
 _PLAIN = {str, int, float, bool, type(None)}
 
@@ -62,15 +62,32 @@ def build_signature(config: SiteConfig) -> str:
     return digest.hexdigest()
 
 
-def inputs_digest(signature: str, content: Path, template_folders: list[Path]) -> str:
+def inputs_digest(signature: str, content: Path, template_folders: list[Path], known: Path | None = None) -> str:
     """The test for 'nothing changed': the signature and the bytes of every day file and template
-    (hashing is far cheaper than parsing, and unlike modification times it survives a re-import)."""
-    digest = hashlib.blake2b(signature.encode(), digest_size=16)
+    (hashing is far cheaper than parsing, and unlike modification times it survives a re-import).
+
+    With `known` (a cache file), a file whose size and modification time are those of the last
+    build keeps the hash it had then, so a site of 2,000 day files is not read to find out that
+    nothing changed."""
+    stored = load_pickle(known) if known else None
+    saved_ns, hashes = stored if isinstance(stored, tuple) and len(stored) == 2 else (0, {})
     files = [(content, p) for p in sorted((content / "papers").glob("*/*.yaml"))]
     files += [(folder, p) for folder in template_folders for p in sorted(folder.rglob("*")) if p.is_file()]
+    current: dict[str, tuple] = {}
+    read = 0
+    digest = hashlib.blake2b(signature.encode(), digest_size=16)
     for root, path in files:
+        stamped = stamp(path)
+        recorded = hashes.get(str(path))
+        if recorded is not None and unchanged(recorded[0], stamped, saved_ns):
+            current[str(path)] = recorded
+        else:
+            current[str(path)] = (stamped, hashlib.blake2b(path.read_bytes(), digest_size=16).digest())
+            read += 1
         digest.update(f"{root.name}/{path.relative_to(root)}\0".encode())
-        digest.update(path.read_bytes())
+        digest.update(current[str(path)][1])
+    if known and (read or current.keys() != hashes.keys()):
+        save_pickle(known, (now_ns(), current))
     return digest.hexdigest()
 
 
@@ -85,6 +102,11 @@ def _manifest_path(state: Path, name: str) -> Path:
     return state / f"{name}.manifest.pickle"
 
 
+def _inputs_path(state: Path, name: str) -> Path:
+    """The manifest's `inputs` alone: all a no-op build reads (a large site's manifest takes seconds)."""
+    return state / f"{name}.inputs.pickle"
+
+
 def load_manifest(state: Path, name: str, root: Path) -> Manifest:
     """A tree's manifest, or an empty one when it is missing, unreadable, from another version of
     site-gen, or the tree itself is gone."""
@@ -94,9 +116,17 @@ def load_manifest(state: Path, name: str, root: Path) -> Manifest:
     return manifest
 
 
+def load_inputs(state: Path, name: str, root: Path) -> str:
+    """load_manifest(...).inputs, without reading the manifest."""
+    stored = load_pickle(_inputs_path(state, name))
+    return stored[1] if isinstance(stored, tuple) and stored[0] == __version__ and root.is_dir() else ""
+
+
 def drop_manifest(state: Path, name: str) -> None:
+    _inputs_path(state, name).unlink(missing_ok=True)
     _manifest_path(state, name).unlink(missing_ok=True)
 
 
 def save_manifest(state: Path, name: str, manifest: Manifest) -> None:
     save_pickle(_manifest_path(state, name), manifest)
+    save_pickle(_inputs_path(state, name), (manifest.version, manifest.inputs))

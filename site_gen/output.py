@@ -17,7 +17,7 @@ import os
 import shutil
 from pathlib import Path
 
-from .incremental import Manifest, drop_manifest, load_manifest, save_manifest
+from .incremental import Manifest, drop_manifest, load_inputs, load_manifest, save_manifest
 from .urls import Urls
 
 # Folders inside output/ that other commands own (site-gen digest writes here); carried across builds.
@@ -90,6 +90,11 @@ class OutputTrees:
     @staticmethod
     def manifest_name(root: Path) -> str:
         return f"{root.name.lstrip('.')}-{hashlib.blake2b(str(root).encode(), digest_size=6).hexdigest()}"
+
+    def live_inputs(self) -> str:
+        """What the live tree was built from (its manifest's `inputs`), or "" when unknown."""
+        root = self.live_root()
+        return load_inputs(self.state, self.manifest_name(root), root) if root else ""
 
     def live(self) -> Tree:
         root = self.live_root()

@@ -18,7 +18,7 @@ import yaml
 
 from . import yamlio
 from .errors import Problem, ValidationError
-from .files import load_pickle, save_pickle
+from .files import Stamp, load_pickle, now_ns, save_pickle, stamp, unchanged
 
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 CATEGORY_PATTERN = re.compile(r"[a-z][a-z-]*(\.[A-Za-z][A-Za-z-]*)?")
@@ -262,19 +262,19 @@ def load_content(content: Path, cache: Path | None = None) -> list[Paper]:
     day has its own cache file, so a new day writes one small file."""
     if not content.is_dir():
         raise ValidationError([Problem(str(content), 0, "", "content folder not found")], "cannot read records")
-    stamps = {path: _stamp(path) for path in day_files(content)}
+    stamps = {path: stamp(path) for path in day_files(content)}
     shards = {path: _shard(cache, content, path) for path in stamps} if cache else {}
-    cached = {path: _read_shard(shards[path], stamp) for path, stamp in stamps.items()} if cache else {}
+    cached = {path: _read_shard(shards[path], stamped) for path, stamped in stamps.items()} if cache else {}
     stale = [path for path in stamps if cached.get(path) is None]
     parsed = dict(zip(stale, _parse_all(stale)))
     problems: list[Problem] = []
     papers: list[Paper] = []
-    for path, stamp in stamps.items():
+    for path, stamped in stamps.items():
         if path in parsed:
             day, day_problems = parsed[path]
             problems.extend(day_problems)
             if cache and not day_problems:
-                save_pickle(shards[path], (_cache_key(), stamp, day))
+                save_pickle(shards[path], (_cache_key(), stamped, now_ns(), day))
         else:
             day = cached[path]
         papers.extend(day)
@@ -285,11 +285,6 @@ def load_content(content: Path, cache: Path | None = None) -> list[Paper]:
         for gone in set(cache.glob("*.pickle")) - set(shards.values()):
             gone.unlink()
     return papers
-
-
-def _stamp(path: Path) -> tuple[int, int]:
-    stat = path.stat()
-    return (stat.st_size, stat.st_mtime_ns)
 
 
 def _parse_one(path: Path) -> tuple[list[Paper], list[Problem]]:
@@ -315,11 +310,12 @@ def _shard(cache: Path, content: Path, path: Path) -> Path:
     return cache / (path.relative_to(content).as_posix().replace("/", "_") + ".pickle")
 
 
-def _read_shard(shard: Path, stamp: tuple[int, int]) -> list[Paper] | None:
+def _read_shard(shard: Path, current: Stamp) -> list[Paper] | None:
     """The day's papers as last parsed, if that was from a file of the same size and time."""
     stored = load_pickle(shard)
-    if isinstance(stored, tuple) and len(stored) == 3 and stored[0] == _cache_key() and stored[1] == stamp:
-        return stored[2]
+    if isinstance(stored, tuple) and len(stored) == 4 and stored[0] == _cache_key() \
+            and unchanged(stored[1], current, stored[2]):
+        return stored[3]
     return None
 
 

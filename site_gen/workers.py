@@ -90,14 +90,14 @@ class Worker:
                 stale.append((paper, key, needed))
         return stale
 
-    def update_fragments(self, span: tuple[int, int]) -> list[tuple[str, str, str, bytes]]:
+    def update_fragments(self, span: tuple[int, int]) -> list[tuple[str, str, str, str]]:
         """FragmentStore rows of the needed fragments of papers[start:stop] that are missing or stale."""
         papers = self.job.catalog.papers[span[0]:span[1]]
         cards = self._stale(papers, Views.CARD_KINDS, self.views.card_fragment_key)
         entries = self._stale(papers, FeedWriter.ENTRY_KINDS, self.feeds.entry_fragment_key)
         rendered = [self.views.render_cards(paper, needed) for paper, _, needed in cards]
         rendered += self.feeds.render_entries([paper for paper, _, _ in entries])
-        return [FragmentStore.row(kind, paper.id, key, bodies[kind])
+        return [(kind, paper.id, key, bodies[kind])
                 for (paper, key, needed), bodies in zip(cards + entries, rendered) for kind in needed]
 
     def _reuse(self, location: str, print_: str) -> bool:
@@ -113,7 +113,7 @@ class Worker:
         if rendered:
             self.job.tree.write(page.location, self.render(page.template, page.context))
         search_key = self.planner.views.search_key(page.context["paper"].paper) \
-            if page.context["page"].searchable else None
+            if self.job.config.search and page.context["page"].searchable else None
         return Written(page.location, print_, page.lastmod, rendered, True, search_key)
 
     def feed(self, index: int) -> Iterator[Written]:

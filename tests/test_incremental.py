@@ -173,6 +173,22 @@ def test_nothing_changed_builds_nothing(tmp_path):
     assert built(tmp_path, days).up_to_date
 
 
+def test_a_day_file_changed_within_one_tick_of_the_file_clock_is_still_seen(tmp_path):
+    """Day files are trusted unchanged by size and modification time; an edit that keeps both
+    (same length, same clock tick) must not be mistaken for no change."""
+    days = {"2024-01-01": [paper(i, "2024-01-01") for i in range(3)]}
+    built(tmp_path, days)
+    path = next((tmp_path / "content" / "papers").glob("*/*.yaml"))
+    before = path.stat()
+    text = path.read_text()
+    path.write_text(text.replace("Paper 1 on", "Paper 1 in"))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    config = load_config(tmp_path / "site.yaml")
+    report = build(config, tmp_path / "content", tmp_path / "output", tmp_path / "state", jobs=1, progress=False)
+    assert not report.up_to_date
+    assert "Paper 1 in diffusion" in (tmp_path / "output" / "papers" / "p1" / "index.html").read_text()
+
+
 def test_a_cache_from_another_version_of_site_gen_is_ignored(tmp_path):
     days = {"2024-01-01": [paper(i, "2024-01-01") for i in range(3)]}
     first = built(tmp_path, days)
@@ -180,8 +196,8 @@ def test_a_cache_from_another_version_of_site_gen_is_ignored(tmp_path):
         manifest = pickle.loads(path.read_bytes())
         path.write_bytes(pickle.dumps(dataclasses.replace(manifest, version="0.0.1")))
     for shard in (tmp_path / "state" / "records").glob("*.pickle"):
-        version, stamp, papers = pickle.loads(shard.read_bytes())
-        shard.write_bytes(pickle.dumps((("0.0.1",) + version[1:], stamp, papers)))
+        version, *rest = pickle.loads(shard.read_bytes())
+        shard.write_bytes(pickle.dumps((("0.0.1",) + version[1:], *rest)))
     days["2024-01-01"][0]["title"] = "Changed"
     again = built(tmp_path, days)
     assert again.rendered == first.pages + first.feeds   # nothing trusted from the old cache
