@@ -19,6 +19,7 @@ from .render import SiteView, template_folders
 from .search import INDEX_FOLDER, index_site
 from .sitemap import robots_txt, sitemap_files
 from .urls import Urls
+from .views import paper_keys
 from .workers import RenderJob, RenderPool, Written, default_jobs
 
 DEFAULT_STATE = Path(STATE_FOLDER)
@@ -119,8 +120,8 @@ def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT
     clock("related")
     urls = Urls(config.base_url, config.base_path)
     tree = trees.next_tree()                                              # 4. the tree that is not live
-    job = RenderJob(catalog, config, site_view(config, urls), urls, related, signature, live, tree,
-                    state / "fragments.sqlite")
+    job = RenderJob(catalog, config, site_view(config, urls), urls, related, paper_keys(catalog), signature,
+                    live, tree, state / "fragments.sqlite")
     with RenderPool(job, jobs or default_jobs(), progress) as pool:       # 5. in parallel:
         pool.update_fragments()                                           #    each paper's cards, feed entries
         clock("fragments")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from typing import Iterator
 
@@ -52,7 +51,6 @@ class FeedWriter:
         self.config = config
         self.urls = urls
         self.fragments = fragments
-        self._keys: dict[str, str] = {}
 
     def _generator(self, listing: Listing, papers: list[Paper], self_location: str) -> FeedGenerator:
         fg = FeedGenerator()
@@ -72,14 +70,10 @@ class FeedWriter:
         fg.lastBuildDate(updated)
         return fg
 
-    def entry_key(self, paper: Paper) -> str:
-        """Everything a feed entry is made from (votes, say, are not in feeds)."""
-        key = self._keys.get(paper.id)
-        if key is None:
-            fields = (paper.id, paper.title, paper.date, paper.published, paper.abstract, paper.authors,
-                      paper.categories)
-            key = self._keys[paper.id] = hashlib.blake2b(repr(fields).encode(), digest_size=16).hexdigest()
-        return key
+    @staticmethod
+    def entry_key(paper: Paper) -> str:
+        """Everything a feed entry is made from: the record, but for its votes and comments."""
+        return paper.text_digest
 
     def entry_fragment_key(self, paper: Paper) -> str:
         return f"feedgen {feedgen.version.version_str}:{self.entry_key(paper)}"

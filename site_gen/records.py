@@ -49,12 +49,16 @@ class Paper:
     source: str | None = None
     # Where the record was read from, for error messages; not part of the record.
     origin: str = field(default="", compare=False)
-    # A hash of every field above, made once when the record is read: the cheap way for an
-    # incremental build to tell whether a paper changed (unpickling a cached day keeps it).
+    # Hashes made once when the record is read (unpickling a cached day keeps them): the cheap way
+    # for an incremental build to tell whether a paper changed. `digest` covers every field of the
+    # record; `text_digest` all but the counts that change every day (votes, comments).
     digest: str = field(init=False, repr=False, compare=False)
+    text_digest: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "digest", hashlib.blake2b(repr(self).encode(), digest_size=16).hexdigest())
+        values = {name: getattr(self, name) for name in RECORD_FIELDS}
+        object.__setattr__(self, "digest", _hash(values))
+        object.__setattr__(self, "text_digest", _hash({k: v for k, v in values.items() if k not in COUNTS}))
 
     @property
     def link_map(self) -> dict[str, str]:
@@ -74,7 +78,7 @@ class Paper:
         for f in fields(self):
             value = getattr(self, f.name)
             # `is` checks: an upvote count of 0 is a value, while False and () mean "not set".
-            if f.name in ("origin", "digest") or value is None or value is False or value == () or value == "":
+            if f.name not in RECORD_FIELDS or value is None or value is False or value == () or value == "":
                 continue
             if f.name == "links":
                 value = dict(value)
@@ -82,6 +86,14 @@ class Paper:
                 value = list(value)
             record[f.name] = value
         return record
+
+
+RECORD_FIELDS = tuple(f.name for f in fields(Paper) if f.name not in ("origin", "digest", "text_digest"))
+COUNTS = ("upvotes", "comments")
+
+
+def _hash(values: dict[str, Any]) -> str:
+    return hashlib.blake2b(repr(values).encode(), digest_size=16).hexdigest()
 
 
 def with_changes(paper: Paper, **changes: Any) -> Paper:

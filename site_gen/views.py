@@ -5,7 +5,7 @@ import datetime as dt
 import functools
 import hashlib
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Mapping
 
 from markupsafe import Markup
 
@@ -134,6 +134,21 @@ class LazyExcerpt:
         return self.views.paper_key(self.paper)
 
 
+def paper_keys(catalog: Catalog) -> dict[str, str]:
+    """Paper id → a key of everything its card and detail show: the record and its terms (their
+    slugs and names). Made once per build, before the workers are forked."""
+    of_paper = [(key, taxonomy.of_paper) for key, taxonomy in catalog.taxonomies.items() if key in Views.TAXONOMIES]
+    keys = {}
+    for paper in catalog.papers:
+        digest = hashlib.blake2b(paper.digest.encode(), digest_size=16)
+        for key, terms in of_paper:
+            digest.update(f"\x1d{key}".encode())
+            for term in terms.get(paper.id, ()):
+                digest.update(f"\x1e{term.slug}\x1f{term.name}".encode())
+        keys[paper.id] = digest.hexdigest()
+    return keys
+
+
 class Views:
     """Builds view models for one build. A paper's card is rendered once (see fragments.py) and
     shared by every page that lists it; a paper's key sums up everything its card and detail are
@@ -145,21 +160,16 @@ class Views:
     CARD_KINDS = ("card:h2", "card:h3")   # fragments: cards on listings; under "Related papers"
 
     def __init__(self, catalog: Catalog, urls: Urls, render_fragment: Callable[[str, dict], str],
-                 card_digest: str, fragments: FragmentStore):
+                 card_digest: str, fragments: FragmentStore, keys: Mapping[str, str]):
         self.catalog = catalog
         self.urls = urls
         self.render_fragment = render_fragment
         self.card_digest = card_digest  # of card.html, which every page with cards depends on
         self.fragments = fragments      # rendered cards, by paper
-        self._keys: dict[str, str] = {}
+        self.keys = keys                # paper id → paper_keys()
 
     def paper_key(self, paper: Paper) -> str:
-        key = self._keys.get(paper.id)
-        if key is None:
-            terms = [(t.slug, t.name) for name in self.TAXONOMIES for t in self.catalog.terms(paper, name)]
-            key = hashlib.blake2b(repr((paper.digest, terms)).encode(), digest_size=16).hexdigest()
-            self._keys[paper.id] = key
-        return key
+        return self.keys[paper.id]
 
     def search_key(self, paper: Paper) -> str:
         """What the search index holds of a paper page (the parts inside data-pagefind-body)."""

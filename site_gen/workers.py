@@ -41,6 +41,7 @@ class RenderJob:
     site: SiteView
     urls: Urls
     related: Mapping[str, list[Paper]]
+    keys: Mapping[str, str]   # paper id → views.paper_keys()
     signature: str
     live: Tree
     tree: Tree
@@ -66,7 +67,7 @@ class Worker:
         self.render = self.renderer.render
         self.fragments = FragmentStore(job.fragments)
         self.views = Views(job.catalog, job.urls, self.render, self.renderer.template_digest(Views.CARD),
-                           self.fragments)
+                           self.fragments, job.keys)
         self.planner = PagePlanner(job.catalog, job.config, job.urls, self.views, job.related)
         self.feeds = FeedWriter(job.config, job.urls, self.fragments)
         self.feed_listings: list[Listing] = list(feed_listings(job.catalog, job.config))
@@ -85,7 +86,7 @@ class Worker:
         stale = []
         for paper in papers:
             needed = [k for k in kinds if self.fragment_users[k] is None or paper.id in self.fragment_users[k]]
-            key = fingerprint(self.job.signature, key_of(paper)) if needed else ""
+            key = f"{self.job.signature}:{key_of(paper)}" if needed else ""
             if any(stored[kind].get(paper.id) != key for kind in needed):
                 stale.append((paper, key, needed))
         return stale

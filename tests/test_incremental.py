@@ -137,6 +137,25 @@ def test_editing_one_record_rewrites_only_the_pages_that_show_it(tmp_path):
     assert len(rewritten) < len(after) / 3
 
 
+def test_a_record_moved_down_its_day_file_is_not_rewritten(tmp_path):
+    """Records are known by their content, not their line: a paper inserted at the top of a day
+    file rewrites the pages that show the new paper, not those of the papers below it."""
+    days = {"2024-01-01": [paper(i, "2024-01-01") for i in range(12)]}
+    built(tmp_path, days)
+    built(tmp_path, days)
+    before_files = snapshot(tmp_path / "output")
+    before = inodes(tmp_path / "output")
+    days["2024-01-01"].insert(0, paper(40, "2024-01-01", categories=["q-bio.NC"], authors=["Solo Author"],
+                                       abstract="Neurons."))
+    built(tmp_path, days)
+    after = inodes(tmp_path / "output")
+    after_files = snapshot(tmp_path / "output")
+    always = {"sitemap.xml", "robots.txt", "static/style.css"}
+    rewritten = {f for f in after if before.get(f) != after[f]} - always
+    assert rewritten == {f for f in after_files if before_files.get(f) != after_files[f]} - always
+    assert "papers/p5/index.html" not in rewritten and "papers/p40/index.html" in rewritten
+
+
 def test_a_deleted_record_leaves_no_page_or_link_behind(tmp_path):
     days = {"2024-01-01": [paper(i, "2024-01-01") for i in range(5)]}
     built(tmp_path, days)
