@@ -14,13 +14,13 @@ from .config import SiteConfig
 from .incremental import Manifest, build_signature, fingerprint, inputs_digest
 from .output import OutputTrees, Tree
 from .records import load_content
-from .related import related_papers
+from .related import as_papers, related_papers
 from .render import SiteView, template_folders
 from .search import INDEX_FOLDER, index_site
 from .sitemap import robots_txt, sitemap_files
 from .urls import Urls
 from .views import paper_keys
-from .workers import RenderJob, RenderPool, Written, default_jobs
+from .workers import Background, RenderJob, RenderPool, Written, default_jobs
 
 DEFAULT_STATE = Path(STATE_FOLDER)
 
@@ -114,15 +114,18 @@ def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT
     clock("records")
     config = replace(config, search=config.search and bool(papers))     # nothing to search on an empty site
     signature = build_signature(config)                                   # what every page depends on
-    catalog = build_catalog(papers, config, state / "topics.pickle")     # 2. group by day and taxonomies
-    clock("catalog")
-    related = related_papers(catalog.papers, config.related, state / "related.pickle")  # 3. related
-    clock("related")
+    jobs = jobs or default_jobs()
+    with Background(jobs > 1, related_papers, papers, config.related,    # 2. related papers, in a process
+                    state / "related.pickle") as finding_related:        #    of their own, while
+        catalog = build_catalog(papers, config, state / "topics.pickle")  # 3. papers are grouped by day
+        clock("catalog")                                                  #    and by taxonomy
+        related = as_papers(finding_related.result(), catalog.papers)
+        clock("related (waited for)")
     urls = Urls(config.base_url, config.base_path)
     tree = trees.next_tree()                                              # 4. the tree that is not live
     job = RenderJob(catalog, config, site_view(config, urls), urls, related, paper_keys(catalog), signature,
                     live, tree, state / "fragments.sqlite")
-    with RenderPool(job, jobs or default_jobs(), progress) as pool:       # 5. in parallel:
+    with RenderPool(job, jobs, progress) as pool:                         # 5. in parallel:
         pool.update_fragments()                                           #    each paper's cards, feed entries
         clock("fragments")
         written = pool.render()                                           #    pages and feeds

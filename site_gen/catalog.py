@@ -51,10 +51,16 @@ def build_taxonomy(key: str, singular: str, title: str, papers: list[Paper], ter
     terms: dict[str, Term] = {}
     of_paper: dict[str, list[Term]] = {}
     for paper in papers:
-        for slug, name in dict(terms_of(paper)).items():
-            term = terms.setdefault(slug, Term(slug, name, (descriptions or {}).get(slug, "")))
+        found = dict(terms_of(paper))
+        if not found:
+            continue
+        own = of_paper[paper.id] = []
+        for slug, name in found.items():
+            term = terms.get(slug)
+            if term is None:
+                term = terms[slug] = Term(slug, name, (descriptions or {}).get(slug, ""))
             term.papers.append(paper)
-            of_paper.setdefault(paper.id, []).append(term)
+            own.append(term)
     ordered = sorted(terms.values(), key=lambda t: (t.name.casefold(), t.slug))
     return Taxonomy(key, singular, title, ordered, of_paper)
 
@@ -73,6 +79,7 @@ class TopicMatcher:
         self.rules = rules
         self.known = {} if known is None else known   # paper digest → slugs found in its text
         self.computed = 0                              # papers matched this time (not known)
+        self._in_rule_order: dict[frozenset[str], list[tuple[str, str]]] = {}
         self.phrases: dict[tuple[str, ...], list[TopicRule]] = {}
         for rule in rules:
             for keyword in rule.keywords:
@@ -104,7 +111,10 @@ class TopicMatcher:
 
     def __call__(self, paper: Paper) -> list[tuple[str, str]]:
         matched = self.in_text(paper) if self.phrases else frozenset()
-        found = [(rule.slug, rule.name) for rule in self.rules if rule.slug in matched]
+        in_order = self._in_rule_order.get(matched)
+        if in_order is None:   # few distinct sets of topics occur: put each in rule order once
+            in_order = self._in_rule_order[matched] = [(r.slug, r.name) for r in self.rules if r.slug in matched]
+        found = list(in_order)
         for label in paper.topics:
             rule = self.by_label.get(label.casefold())
             found.append((rule.slug, rule.name) if rule else (slugify(label), label))

@@ -206,8 +206,9 @@ def _day_spans(ordered: list[Paper], digests: list[bytes], settings: tuple) -> I
         start = end
 
 
-def related_papers(papers: list[Paper], count: int = 5, cache: Path | None = None) -> dict[str, list[Paper]]:
-    """paper id → up to `count` most similar papers of its day or before, most similar first (ties: the older paper)."""
+def related_papers(papers: list[Paper], count: int = 5, cache: Path | None = None) -> dict[str, list[str]]:
+    """paper id → the ids of up to `count` most similar papers of its day or before, most similar first
+    (ties: the older paper)."""
     if len(papers) < 2 or count < 1:
         return {}
     import numpy as np
@@ -224,5 +225,9 @@ def related_papers(papers: list[Paper], count: int = 5, cache: Path | None = Non
     result.days = {day: computed[day] if day in computed else stored.days[day] for day, _, _, _ in spans}
     if cache is not None and (result.days != stored.days or result.ids != stored.ids):
         save_pickle(cache, result)
-    by_id = {p.id: p for p in ordered}
-    return {pid: [by_id[r] for r in related] for _, lists in result.days.values() for pid, related in lists.items()}
+    return {pid: related for _, lists in result.days.values() for pid, related in lists.items()}
+
+
+def as_papers(related: dict[str, list[str]], papers: list[Paper]) -> dict[str, list[Paper]]:
+    by_id = {p.id: p for p in papers}
+    return {pid: [by_id[r] for r in similar] for pid, similar in related.items()}

@@ -101,7 +101,9 @@ class Cards:
         return len(self.papers)
 
     def fingerprint(self) -> tuple:
-        return (self.heading, self.views.card_digest, tuple(self.views.paper_key(p) for p in self.papers))
+        # One string of every key: a listing page has up to 2 × per_page cards.
+        keys = self.views.keys
+        return (self.heading, self.views.card_digest, " ".join([keys[p.id] for p in self.papers]))
 
 
 class LazyDetail:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import time
 import re
 import subprocess
 from html.parser import HTMLParser
@@ -13,6 +14,7 @@ from conftest import REPO, snapshot
 from feedcheck import check_feed
 from site_gen import related
 from site_gen.records import Paper
+from site_gen.workers import Background
 
 
 def paper(pid: str, title: str, **fields) -> dict:
@@ -348,10 +350,27 @@ def test_related_papers_are_the_same_when_computed_on_every_core(monkeypatch):
     papers = [Paper(id=f"p{i:03d}", title=" ".join(rng.sample(words, 3)), date=dt.date(2024, 1, 1 + i % 12),
                     abstract=" ".join(rng.choice(words) for _ in range(40))) for i in range(120)]
 
-    def lists() -> dict[str, list[str]]:
-        return {pid: [p.id for p in similar] for pid, similar in related.related_papers(papers).items()}
-
-    one_process = lists()
+    one_process = related.related_papers(papers)
     monkeypatch.setattr(related, "PARALLEL_MIN_PAPERS", 1)
     monkeypatch.setattr(related, "PARALLEL_MIN_DAYS", 1)
-    assert one_process and lists() == one_process
+    assert one_process and related.related_papers(papers) == one_process
+
+
+def _fails(message: str) -> None:
+    raise ValueError(message)
+
+
+@pytest.mark.parametrize("parallel", [True, False])
+def test_work_done_meanwhile_gives_its_value_or_its_error(parallel):
+    with Background(parallel, sorted, [3, 1, 2]) as pending:
+        assert pending.result() == [1, 2, 3]
+    with pytest.raises(ValueError, match="no similar papers"):
+        with Background(parallel, _fails, "no similar papers") as pending:
+            pending.result()
+
+
+def test_work_done_meanwhile_is_stopped_when_the_build_fails():
+    with pytest.raises(KeyError):
+        with Background(True, time.sleep, 60) as pending:
+            raise KeyError("catalog")
+    assert not pending.process.is_alive()
