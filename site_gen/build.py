@@ -20,7 +20,8 @@ from .search import INDEX_FOLDER, index_site
 from .sitemap import robots_txt, sitemap_files
 from .urls import Urls
 from .views import paper_keys
-from .workers import Background, RenderJob, RenderPool, Written, default_jobs
+from .processes import Background, default_jobs
+from .workers import RenderJob, RenderPool, Written
 
 DEFAULT_STATE = Path(STATE_FOLDER)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import time
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +44,3 @@ def unchanged(recorded: Any, current: Stamp, saved_ns: int) -> bool:
     """A file whose stamp was recorded in a cache saved at `saved_ns` (time.time_ns()) still holds
     the bytes it had then."""
     return recorded == current and current[1] < saved_ns - RACY_NS
-
-
-def now_ns() -> int:
-    return time.time_ns()

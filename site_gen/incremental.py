@@ -13,12 +13,13 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
+import time
 from pathlib import Path
 from typing import Any
 
 from . import __version__
 from .config import SiteConfig
-from .files import load_pickle, now_ns, save_pickle, stamp, unchanged
+from .files import load_pickle, save_pickle, stamp, unchanged
 
 _PLAIN = {str, int, float, bool, type(None)}
 
@@ -74,7 +75,7 @@ def inputs_digest(signature: str, content: Path, template_folders: list[Path], k
     files = [(content, p) for p in sorted((content / "papers").glob("*/*.yaml"))]
     files += [(folder, p) for folder in template_folders for p in sorted(folder.rglob("*")) if p.is_file()]
     current: dict[str, tuple] = {}
-    read = 0
+    hashed = 0
     digest = hashlib.blake2b(signature.encode(), digest_size=16)
     for root, path in files:
         stamped = stamp(path)
@@ -83,11 +84,11 @@ def inputs_digest(signature: str, content: Path, template_folders: list[Path], k
             current[str(path)] = recorded
         else:
             current[str(path)] = (stamped, hashlib.blake2b(path.read_bytes(), digest_size=16).digest())
-            read += 1
+            hashed += 1
         digest.update(f"{root.name}/{path.relative_to(root)}\0".encode())
         digest.update(current[str(path)][1])
-    if known and (read or current.keys() != hashes.keys()):
-        save_pickle(known, (now_ns(), current))
+    if known and (hashed or current.keys() != hashes.keys()):
+        save_pickle(known, (time.time_ns(), current))
     return digest.hexdigest()
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import multiprocessing
-import os
 import re
+import time
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -18,7 +18,8 @@ import yaml
 
 from . import yamlio
 from .errors import Problem, ValidationError
-from .files import Stamp, load_pickle, now_ns, save_pickle, stamp, unchanged
+from .files import Stamp, load_pickle, save_pickle, stamp, unchanged
+from .processes import default_jobs
 
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 CATEGORY_PATTERN = re.compile(r"[a-z][a-z-]*(\.[A-Za-z][A-Za-z-]*)?")
@@ -286,7 +287,7 @@ def load_content(content: Path, cache: Path | None = None) -> list[Paper]:
             day, day_problems = parsed[path]
             problems.extend(day_problems)
             if cache and not day_problems:
-                save_pickle(shards[path], (_cache_key(), stamped, now_ns(), day))
+                save_pickle(shards[path], (_cache_key(), stamped, time.time_ns(), day))
         else:
             day = cached[path]
         papers.extend(day)
@@ -306,9 +307,9 @@ def _parse_one(path: Path) -> tuple[list[Paper], list[Problem]]:
 
 def _parse_all(paths: list[Path]) -> list[tuple[list[Paper], list[Problem]]]:
     """Parse day files, on every core when there are many (YAML parsing is most of a clean build's reading)."""
-    if len(paths) < 16 or (os.cpu_count() or 1) < 2:
+    if len(paths) < 16 or default_jobs() < 2:
         return [_parse_one(path) for path in paths]
-    with multiprocessing.get_context("fork").Pool() as pool:
+    with multiprocessing.get_context("fork").Pool(default_jobs()) as pool:
         return pool.map(_parse_one, paths, chunksize=4)
 
 

@@ -22,7 +22,7 @@ from typing import Any, Iterator
 from . import __version__
 from .files import load_pickle, save_pickle
 from .records import Paper
-from .workers import default_jobs
+from .processes import default_jobs
 
 MIN_SIMILARITY = 0.08
 MAX_DOCUMENT_FREQUENCY = 0.5   # a word in more than half the papers so far says nothing…
@@ -211,7 +211,6 @@ def related_papers(papers: list[Paper], count: int = 5, cache: Path | None = Non
     (ties: the older paper)."""
     if len(papers) < 2 or count < 1:
         return {}
-    import numpy as np
     ordered = sorted(papers, key=lambda p: (p.date, p.id))
     digests = [_text_digest(p) for p in ordered]
     stored = _load_cache(cache, count)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import gc
 import multiprocessing
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -218,60 +217,3 @@ class RenderPool:
         specs = all_specs(self.job)
         chunks = [specs[i:i + CHUNK] for i in range(0, len(specs), CHUNK)]
         return [w for done in self._map("chunk", chunks, [len(c) for c in chunks]) for w in done]
-
-
-class Background:
-    """`function(*arguments)` computed in a forked process while this one goes on (or, without
-    `parallel`, here when asked). The process is not a pool worker, so it may start workers of its own.
-
-        with Background(parallel, function, *arguments) as pending:
-            ...                       # other work
-            value = pending.result()  # its value, or its error raised here
-    """
-
-    def __init__(self, parallel: bool, function: Callable[..., Any], *arguments: Any):
-        self.function, self.arguments, self.parallel = function, arguments, parallel
-        self.process = None
-
-    def __enter__(self) -> "Background":
-        if self.parallel:
-            context = multiprocessing.get_context("fork")
-            self.receiver, sender = context.Pipe(duplex=False)
-            self.process = context.Process(target=_send_result, args=(sender, self.function, self.arguments))
-            self.process.start()
-            sender.close()
-        return self
-
-    def result(self) -> Any:
-        if self.process is None:
-            return self.function(*self.arguments)
-        try:
-            ok, value = self.receiver.recv()
-        except EOFError:
-            self.process.join()
-            raise RuntimeError(f"{self.function.__name__}: its process ended with code {self.process.exitcode} "
-                               "and no result") from None
-        if not ok:
-            raise value
-        return value
-
-    def __exit__(self, *_) -> None:
-        if self.process is not None:   # on an error here, the process may still be at work: stop it
-            self.process.terminate()
-            self.process.join()
-            self.receiver.close()
-
-
-def _send_result(sender: Any, function: Callable[..., Any], arguments: tuple) -> None:
-    try:
-        outcome = (True, function(*arguments))
-    except BaseException as error:  # handed to the parent, which raises it
-        outcome = (False, error)
-    try:
-        sender.send(outcome)
-    except Exception as error:      # an error that cannot be pickled: its text will do
-        sender.send((False, RuntimeError(f"{function.__name__}: {outcome[1]!r} ({error})")))
-
-
-def default_jobs() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

@@ -14,7 +14,7 @@ from conftest import REPO, snapshot
 from feedcheck import check_feed
 from site_gen import related
 from site_gen.records import Paper
-from site_gen.workers import Background
+from site_gen.processes import Background
 
 
 def paper(pid: str, title: str, **fields) -> dict:

@@ -1,11 +1,12 @@
-# Pelican's side of the benchmark: one page per paper, paginated (50) index, category, tag and
-# author pages, RSS for everything and for every category and tag. Default theme.
+# Pelican's side of the benchmark: one page per paper, paginated (50) index, category and tag
+# pages, RSS for everything and for every category and tag. Default theme. The papers have no
+# authors (see bench/peers.py).
 SITENAME = "Bench Papers"
 SITEURL = "https://bench.example.org"
 TIMEZONE = "UTC"
 DEFAULT_LANG = "en"
 DEFAULT_PAGINATION = 50
-PAGINATED_TEMPLATES = {"index": None, "tag": None, "category": None, "author": None}
+PAGINATED_TEMPLATES = {"index": None, "tag": None, "category": None}
 FEED_DOMAIN = SITEURL
 FEED_ALL_RSS = "feeds/all.rss.xml"
 CATEGORY_FEED_RSS = "feeds/{slug}.rss.xml"
