@@ -73,7 +73,7 @@ class FeedWriter:
     @staticmethod
     def entry_key(paper: Paper) -> str:
         """Everything a feed entry is made from: the record, but for its votes and comments."""
-        return paper.text_digest
+        return paper.content_digest
 
     def entry_fragment_key(self, paper: Paper) -> str:
         return f"feedgen {feedgen.version.version_str}:{self.entry_key(paper)}"

@@ -79,14 +79,13 @@ def inputs_digest(signature: str, content: Path, template_folders: list[Path], k
     digest = hashlib.blake2b(signature.encode(), digest_size=16)
     for root, path in files:
         stamped = stamp(path)
-        recorded = hashes.get(str(path))
-        if recorded is not None and unchanged(recorded[0], stamped, saved_ns):
-            current[str(path)] = recorded
-        else:
-            current[str(path)] = (stamped, hashlib.blake2b(path.read_bytes(), digest_size=16).digest())
+        entry = hashes.get(str(path))
+        if entry is None or not unchanged(entry[0], stamped, saved_ns):
+            entry = (stamped, hashlib.blake2b(path.read_bytes(), digest_size=16).digest())
             hashed += 1
+        current[str(path)] = entry
         digest.update(f"{root.name}/{path.relative_to(root)}\0".encode())
-        digest.update(current[str(path)][1])
+        digest.update(entry[1])
     if known and (hashed or current.keys() != hashes.keys()):
         save_pickle(known, (time.time_ns(), current))
     return digest.hexdigest()

@@ -61,5 +61,13 @@ def _send_result(sender: Any, function: Callable[..., Any], arguments: tuple) ->
         sender.send((False, RuntimeError(f"{function.__name__}: {outcome[1]!r} ({error})")))
 
 
+def map_on_every_core(function: Callable[[Any], Any], items: list, chunksize: int = 1) -> list:
+    """[function(item) for item in items], split among forked workers when there is more than one core."""
+    if default_jobs() < 2:
+        return [function(item) for item in items]
+    with multiprocessing.get_context("fork").Pool(default_jobs()) as pool:
+        return pool.map(function, items, chunksize=chunksize)
+
+
 def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

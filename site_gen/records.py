@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import multiprocessing
 import re
 import time
 from dataclasses import dataclass, field, fields, replace
@@ -19,7 +18,7 @@ import yaml
 from . import yamlio
 from .errors import Problem, ValidationError
 from .files import Stamp, load_pickle, save_pickle, stamp, unchanged
-from .processes import default_jobs
+from .processes import map_on_every_core
 
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 CATEGORY_PATTERN = re.compile(r"[a-z][a-z-]*(\.[A-Za-z][A-Za-z-]*)?")
@@ -52,14 +51,14 @@ class Paper:
     origin: str = field(default="", compare=False)
     # Hashes made once when the record is read (unpickling a cached day keeps them): the cheap way
     # for an incremental build to tell whether a paper changed. `digest` covers every field of the
-    # record; `text_digest` all but the counts that change every day (votes, comments).
+    # record; `content_digest` all but the counts that change every day (votes, comments).
     digest: str = field(init=False, repr=False, compare=False)
-    text_digest: str = field(init=False, repr=False, compare=False)
+    content_digest: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         values = {name: getattr(self, name) for name in RECORD_FIELDS}
         object.__setattr__(self, "digest", _hash(values))
-        object.__setattr__(self, "text_digest", _hash({k: v for k, v in values.items() if k not in COUNTS}))
+        object.__setattr__(self, "content_digest", _hash({k: v for k, v in values.items() if k not in COUNTS}))
 
     @property
     def link_map(self) -> dict[str, str]:
@@ -89,7 +88,7 @@ class Paper:
         return record
 
 
-RECORD_FIELDS = tuple(f.name for f in fields(Paper) if f.name not in ("origin", "digest", "text_digest"))
+RECORD_FIELDS = tuple(f.name for f in fields(Paper) if f.name not in ("origin", "digest", "content_digest"))
 COUNTS = ("upvotes", "comments")
 
 
@@ -307,10 +306,9 @@ def _parse_one(path: Path) -> tuple[list[Paper], list[Problem]]:
 
 def _parse_all(paths: list[Path]) -> list[tuple[list[Paper], list[Problem]]]:
     """Parse day files, on every core when there are many (YAML parsing is most of a clean build's reading)."""
-    if len(paths) < 16 or default_jobs() < 2:
+    if len(paths) < 16:
         return [_parse_one(path) for path in paths]
-    with multiprocessing.get_context("fork").Pool(default_jobs()) as pool:
-        return pool.map(_parse_one, paths, chunksize=4)
+    return map_on_every_core(_parse_one, paths, chunksize=4)
 
 
 def _cache_key() -> tuple:

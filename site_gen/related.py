@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import multiprocessing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
 from . import __version__
 from .files import load_pickle, save_pickle
+from .processes import default_jobs, map_on_every_core
 from .records import Paper
-from .processes import default_jobs
 
 MIN_SIMILARITY = 0.08
 MAX_DOCUMENT_FREQUENCY = 0.5   # a word in more than half the papers so far says nothing…
@@ -60,10 +59,9 @@ def _term_counts(papers: list[Paper]) -> Any:
     """_count_terms() of the papers' texts, on every core when there are many (each row is its own text's)."""
     from scipy.sparse import vstack
     texts = [_text(p) for p in papers]
-    if len(texts) < PARALLEL_MIN_PAPERS or default_jobs() < 2:
+    if len(texts) < PARALLEL_MIN_PAPERS:
         return _count_terms(texts)
-    with multiprocessing.get_context("fork").Pool() as pool:
-        return vstack(pool.map(_count_terms, [texts[i:i + 2000] for i in range(0, len(texts), 2000)])).tocsr()
+    return vstack(map_on_every_core(_count_terms, [texts[i:i + 2000] for i in range(0, len(texts), 2000)])).tocsr()
 
 
 @dataclass
@@ -183,12 +181,11 @@ def _compute_days(days: list[tuple[str, int, int, str]], shared: tuple) -> dict[
     global _SHARED
     _SHARED = shared
     try:
-        if len(days) < PARALLEL_MIN_DAYS or default_jobs() < 2:
+        if len(days) < PARALLEL_MIN_DAYS:
             return _lists_of_days(days)
         computed: dict[str, tuple[str, dict]] = {}
-        with multiprocessing.get_context("fork").Pool() as pool:
-            for part in pool.imap(_lists_of_days, _in_parts(days, 4 * default_jobs())):
-                computed.update(part)
+        for part in map_on_every_core(_lists_of_days, _in_parts(days, 4 * default_jobs())):
+            computed.update(part)
         return computed
     finally:
         _SHARED = None

@@ -139,13 +139,12 @@ class LazyExcerpt:
 def paper_keys(catalog: Catalog) -> dict[str, str]:
     """Paper id → a key of everything its card and detail show: the record and its terms (their
     slugs and names). Made once per build, before the workers are forked."""
-    of_paper = [(key, taxonomy.of_paper) for key, taxonomy in catalog.taxonomies.items() if key in Views.TAXONOMIES]
     keys = {}
     for paper in catalog.papers:
         digest = hashlib.blake2b(paper.digest.encode(), digest_size=16)
-        for key, terms in of_paper:
-            digest.update(f"\x1d{key}".encode())
-            for term in terms.get(paper.id, ()):
+        for taxonomy in Views.TAXONOMIES:
+            digest.update(f"\x1d{taxonomy}".encode())
+            for term in catalog.terms(paper, taxonomy):
                 digest.update(f"\x1e{term.slug}\x1f{term.name}".encode())
         keys[paper.id] = digest.hexdigest()
     return keys
