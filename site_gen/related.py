@@ -116,9 +116,9 @@ def _best(columns: Any, scores: Any, count: int) -> list[int]:
     return [column for _, column in sorted(zip(-np.round(scores, 6), columns.tolist()))[:count]]
 
 
-def _day_lists(counts: Any, squares: Any, frequency: Any, start: int, end: int, ids: list[str],
-               count: int) -> dict[str, list[str]]:
-    """Lists of papers[start:end] (one day) among papers[:end], weighted by the document frequencies so far."""
+def _day_lists(counts: Any, squares: Any, frequency: Any, start: int, end: int, count: int) -> dict[int, list[int]]:
+    """Lists of papers[start:end] (one day) among papers[:end], weighted by the document frequencies so far,
+    as row numbers: a forked worker that touched the papers' id strings would copy the pages holding them."""
     import numpy as np
     weights = np.log((1 + end) / (1 + frequency)) + 1
     weights[(frequency > MAX_DOCUMENT_FREQUENCY * end) & (frequency >= COMMON_MIN_PAPERS)] = 0
@@ -127,7 +127,7 @@ def _day_lists(counts: Any, squares: Any, frequency: Any, start: int, end: int, 
     norms = np.sqrt(_prefix(counts, end, squares) @ weights)
     norms[norms == 0] = 1
     candidates_by_term = candidates.T.tocsr()
-    lists: dict[str, list[str]] = {}
+    lists: dict[int, list[int]] = {}
     for block_start in range(start, end, BLOCK):
         block_end = min(block_start + BLOCK, end)
         queries = counts[block_start:block_end].astype(np.float64)
@@ -141,24 +141,24 @@ def _day_lists(counts: Any, squares: Any, frequency: Any, start: int, end: int, 
             similarity = scores.data[begin:stop] / (norms[index] * norms[columns])
             keep = (columns != index) & (similarity >= MIN_SIMILARITY)
             if keep.any():
-                lists[ids[index]] = [ids[c] for c in _best(columns[keep], similarity[keep], count)]
+                lists[index] = _best(columns[keep], similarity[keep], count)
     return lists
 
 
-_SHARED: tuple | None = None   # (counts, squares, ids, count) while days are computed, for forked workers
+_SHARED: tuple | None = None   # (counts, squares, count) while days are computed, for forked workers
 
 
-def _lists_of_days(days: list[tuple[str, int, int, str]]) -> dict[str, tuple[str, dict[str, list[str]]]]:
+def _lists_of_days(days: list[tuple[str, int, int, str]]) -> dict[str, tuple[str, dict[int, list[int]]]]:
     """day → (chain key, lists) for these days, in order, counting document frequencies from the start."""
     import numpy as np
-    counts, squares, ids, count = _SHARED
+    counts, squares, count = _SHARED
     frequency = np.zeros(FEATURES)   # documents per hashed word, among papers[:counted]
     counted = 0
     lists = {}
     for day, start, end, key in days:
         frequency += np.bincount(counts.indices[counts.indptr[counted]:counts.indptr[end]], minlength=FEATURES)
         counted = end
-        lists[day] = (key, _day_lists(counts, squares, frequency, start, end, ids, count))
+        lists[day] = (key, _day_lists(counts, squares, frequency, start, end, count))
     return lists
 
 
@@ -217,7 +217,8 @@ def related_papers(papers: list[Paper], count: int = 5, cache: Path | None = Non
     result = RelatedCache(stored.settings, ids, digests, counts)
     spans = list(_day_spans(ordered, digests, stored.settings))
     todo = [span for span in spans if stored.days.get(span[0], ("",))[0] != span[3]]
-    computed = _compute_days(todo, (counts, squares, ids, count)) if todo else {}
+    computed = {day: (key, {ids[row]: [ids[c] for c in similar] for row, similar in lists.items()})
+                for day, (key, lists) in (_compute_days(todo, (counts, squares, count)) if todo else {}).items()}
     result.days = {day: computed[day] if day in computed else stored.days[day] for day, _, _, _ in spans}
     if cache is not None and (result.days != stored.days or result.ids != stored.ids):
         save_pickle(cache, result)
