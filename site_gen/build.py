@@ -126,8 +126,10 @@ def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT
     tree = trees.next_tree()                                              # 4. the tree that is not live
     job = RenderJob(catalog, config, site_view(config, urls), urls, related, paper_keys(catalog), signature,
                     live, tree, state / "fragments.sqlite")
+    count = len(papers)
+    del papers, catalog, related, finding_related   # the job holds them alone: the pool releases them
     with RenderPool(job, jobs, progress) as pool:                         # 5. in parallel:
-        pool.update_fragments()                                           #    each paper's cards, feed entries
+        pool.update_fragments()                                           #    the stale cards, feed entries
         clock("fragments")
         written = pool.render()                                           #    pages and feeds
         clock("pages and feeds")
@@ -143,5 +145,5 @@ def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT
     trees.publish(tree, Manifest(inputs=inputs, files=files))             # 9. swap it in
     clock("publish")
     pages = sum(1 for w in written if w.page)
-    return BuildReport(len(papers), pages, len(written) - pages, sum(w.rendered for w in written),
+    return BuildReport(count, pages, len(written) - pages, sum(w.rendered for w in written),
                        time.perf_counter() - clock.started, stages=tuple(clock.stages))

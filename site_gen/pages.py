@@ -226,7 +226,7 @@ class PagePlanner:
     def paper_page(self, paper: Paper) -> Page:
         location = Urls.paper(paper.id)
         context = {
-            "page": self.meta(paper.title, location, LazyExcerpt(self.views, paper) if paper.abstract.strip() else None,
+            "page": self.meta(paper.title, location, LazyExcerpt(self.views, paper, self.config.description),
                               og_type="article", searchable=True),
             "paper": LazyDetail(self.views, paper),
             "day_url": self.urls.link(Urls.day(paper.date)),

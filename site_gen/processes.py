@@ -3,6 +3,7 @@
 Builds fork (never spawn) so that a child shares the parent's papers copy-on-write."""
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 from typing import Any, Callable
@@ -71,3 +72,12 @@ def map_on_every_core(function: Callable[[Any], Any], items: list, chunksize: in
 
 def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def release_freed_memory() -> None:
+    """Hand memory this process has freed back to the system. glibc keeps freed blocks for reuse,
+    so pages a forked child still shares would otherwise stay counted twice."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (AttributeError, OSError):   # not glibc: nothing to ask
+        pass

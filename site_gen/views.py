@@ -124,13 +124,15 @@ class LazyDetail:
 
 
 class LazyExcerpt:
-    """A paper's excerpt (for meta descriptions), made only when a page is rendered."""
+    """A paper's excerpt (for meta descriptions), or `fallback` for a paper without an abstract;
+    made only when a page is rendered. An unchanged page never reads the abstract: in a forked
+    worker that would copy the memory holding it."""
 
-    def __init__(self, views: "Views", paper: Paper):
-        self.views, self.paper = views, paper
+    def __init__(self, views: "Views", paper: Paper, fallback: str):
+        self.views, self.paper, self.fallback = views, paper, fallback
 
     def __str__(self) -> str:
-        return markup.excerpt(self.paper.abstract)
+        return markup.excerpt(self.paper.abstract) if self.paper.abstract.strip() else self.fallback
 
     def fingerprint(self) -> str:
         return self.views.paper_key(self.paper)

@@ -1,19 +1,19 @@
 """Rendering pages and feeds into an output tree, in worker processes, reusing unchanged files.
 
-The parent builds the catalog once; workers are forked from it and share it copy-on-write.
-First the workers bring every paper's fragments (cards, feed entries) up to date, and the
-parent stores them; then they render chunks of page and feed specs: for each they compute the
-fingerprint, link the live tree's file when the fingerprint is unchanged, and render otherwise.
+The parent builds the catalog once and finds which papers' fragments (cards, feed entries) are
+missing or stale; workers are forked from it and share the catalog copy-on-write, and the parent
+then lets go of its own view of it. The workers render the stale fragments, which the parent
+stores; then they render chunks of page and feed specs: for each they compute the fingerprint,
+link the live tree's file when the fingerprint is unchanged, and render otherwise.
 """
 from __future__ import annotations
 
-import functools
 import gc
 import multiprocessing
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Iterator, Mapping
 
 from tqdm import tqdm
 
@@ -25,12 +25,15 @@ from .incremental import fingerprint
 from .listings import Listing, feed_listings
 from .output import Tree
 from .pages import PagePlanner
+from .processes import release_freed_memory
 from .records import Paper
 from .render import Renderer, SiteView
 from .urls import Urls
 from .views import Views
 
 CHUNK = 256
+
+Stale = tuple[int, tuple[str, ...], str]   # (paper index, fragment kinds, the key they must have)
 
 
 @dataclass
@@ -45,6 +48,11 @@ class RenderJob:
     live: Tree
     tree: Tree
     fragments: Path   # the FragmentStore's database
+
+    def release(self) -> None:
+        """Let go of the papers in this process (the forked workers keep their own view of them):
+        a page a worker has copied on writing to it is then no longer held twice."""
+        self.catalog = self.related = self.keys = None
 
 
 @dataclass(frozen=True)
@@ -71,34 +79,33 @@ class Worker:
         self.feeds = FeedWriter(job.config, job.urls, self.fragments)
         self.feed_listings: list[Listing] = list(feed_listings(job.catalog, job.config))
 
-    @functools.cached_property
-    def fragment_users(self) -> dict[str, set[str] | None]:
-        """Fragment kind → the ids of the papers some page or feed shows it for (None: every paper)."""
+    def stale_fragments(self, stored: FragmentStore) -> list[Stale]:
+        """The fragments some page or feed shows that the store lacks or holds as made from other
+        inputs: every paper's card with an h2, the cards of related papers with an h3, the feed
+        entries of the papers in feeds. One read of the stored keys, in the parent."""
         in_feeds = {p.id for listing in self.feed_listings for p in self.feeds.newest(listing)}
         related = {p.id for papers in self.job.related.values() for p in papers}
-        return {"card:h2": None, "card:h3": related, "rss": in_feeds, "atom": in_feeds}
-
-    def _stale(self, papers: list[Paper], kinds: tuple[str, ...],
-               key_of: Callable[[Paper], str]) -> list[tuple[Paper, str, list[str]]]:
-        """(paper, key, kinds it needs) for each paper with a needed fragment missing or made from other inputs."""
-        stored = {kind: self.fragments.keys(kind, [p.id for p in papers]) for kind in kinds}
+        keys = {kind: stored.keys(kind) for kind in Views.CARD_KINDS + FeedWriter.ENTRY_KINDS}
+        signature = self.job.signature
         stale = []
-        for paper in papers:
-            needed = [k for k in kinds if self.fragment_users[k] is None or paper.id in self.fragment_users[k]]
-            key = f"{self.job.signature}:{key_of(paper)}" if needed else ""
-            if any(stored[kind].get(paper.id) != key for kind in needed):
-                stale.append((paper, key, needed))
+        for index, paper in enumerate(self.job.catalog.papers):
+            needs: list[tuple[tuple[str, ...], str]] = [
+                (Views.CARD_KINDS if paper.id in related else Views.CARD_KINDS[:1],
+                 f"{signature}:{self.views.card_fragment_key(paper)}")]
+            if paper.id in in_feeds:
+                needs.append((FeedWriter.ENTRY_KINDS, f"{signature}:{self.feeds.entry_fragment_key(paper)}"))
+            stale += [(index, kinds, key) for kinds, key in needs if any(keys[k].get(paper.id) != key for k in kinds)]
         return stale
 
-    def update_fragments(self, span: tuple[int, int]) -> list[tuple[str, str, str, str]]:
-        """FragmentStore rows of the needed fragments of papers[start:stop] that are missing or stale."""
-        papers = self.job.catalog.papers[span[0]:span[1]]
-        cards = self._stale(papers, Views.CARD_KINDS, self.views.card_fragment_key)
-        entries = self._stale(papers, FeedWriter.ENTRY_KINDS, self.feeds.entry_fragment_key)
-        rendered = [self.views.render_cards(paper, needed) for paper, _, needed in cards]
+    def render_fragments(self, stale: list[Stale]) -> list[tuple[str, str, str, str]]:
+        """FragmentStore rows (kind, paper id, key, body) of these stale fragments."""
+        papers = self.job.catalog.papers
+        cards = [(papers[i], kinds, key) for i, kinds, key in stale if kinds != FeedWriter.ENTRY_KINDS]
+        entries = [(papers[i], kinds, key) for i, kinds, key in stale if kinds == FeedWriter.ENTRY_KINDS]
+        rendered = [self.views.render_cards(paper, kinds) for paper, kinds, _ in cards]
         rendered += self.feeds.render_entries([paper for paper, _, _ in entries])
         return [(kind, paper.id, key, bodies[kind])
-                for (paper, key, needed), bodies in zip(cards + entries, rendered) for kind in needed]
+                for (paper, kinds, key), bodies in zip(cards + entries, rendered) for kind in kinds]
 
     def _reuse(self, location: str, print_: str) -> bool:
         job = self.job
@@ -139,8 +146,7 @@ class Worker:
         return written
 
 
-_JOB: RenderJob | None = None
-_WORKER: Worker | None = None
+_WORKER: Worker | None = None   # made in the parent before the fork; each worker inherits it
 
 
 def _start_worker() -> None:
@@ -150,9 +156,8 @@ def _start_worker() -> None:
 
 
 def _call(task: tuple[str, Any]) -> Any:
-    global _WORKER
     if _WORKER is None:
-        _WORKER = Worker(_JOB)
+        raise RuntimeError("a render worker was started after the build let go of its papers")
     method, argument = task
     return getattr(_WORKER, method)(argument)
 
@@ -167,8 +172,11 @@ class RenderPool:
     """The processes of one build's rendering: forked workers, or this process alone for one job.
 
         with RenderPool(job, jobs, progress) as pool:
-            pool.update_fragments()   # every paper's cards and feed entries, into the store
+            pool.update_fragments()   # the stale cards and feed entries, into the store
             written = pool.render()   # every page and feed
+
+    Everything that needs the catalog in this process is done before the workers are forked:
+    then, with workers, this process releases the job's papers.
     """
 
     def __init__(self, job: RenderJob, jobs: int, progress: bool):
@@ -177,22 +185,29 @@ class RenderPool:
         self.pool = None
 
     def __enter__(self) -> "RenderPool":
-        global _JOB
+        global _WORKER
         FragmentStore.prepare(self.job.fragments)
-        _JOB = self.job
+        _WORKER = Worker(self.job)
+        self.stale = _WORKER.stale_fragments(self.store)
+        self.store.keep_only([p.id for p in self.job.catalog.papers])
+        self.specs = all_specs(self.job)
         if self.jobs > 1 and len(self.job.catalog.papers) > CHUNK:
+            self.store.close()   # no SQLite connection is carried into a forked worker
             gc.collect()
             gc.freeze()  # shared with the workers copy-on-write: the collector must not touch these objects
             self.pool = multiprocessing.get_context("fork").Pool(self.jobs, initializer=_start_worker)
+            _WORKER = None
+            self.job.release()
+            release_freed_memory()
         return self
 
     def __exit__(self, *_) -> None:
-        global _JOB, _WORKER
+        global _WORKER
         if self.pool is not None:
             self.pool.terminate()
             self.pool.join()
             gc.unfreeze()
-        _JOB = _WORKER = None
+        _WORKER = None
         self.store.close()
 
     def _map(self, method: str, arguments: list, sizes: list[int]) -> Iterator[Any]:
@@ -206,14 +221,11 @@ class RenderPool:
                 bar.update(size)
 
     def update_fragments(self) -> None:
-        count = len(self.job.catalog.papers)
-        spans = [(start, min(start + CHUNK, count)) for start in range(0, count, CHUNK)]
-        for rows in self._map("update_fragments", spans, [stop - start for start, stop in spans]):
+        chunks = [self.stale[i:i + CHUNK] for i in range(0, len(self.stale), CHUNK)]
+        for rows in self._map("render_fragments", chunks, [len(c) for c in chunks]):
             self.store.put(rows)
-        self.store.keep_only([p.id for p in self.job.catalog.papers])
 
     def render(self) -> list[Written]:
         """Render or reuse every page and feed; results in site order."""
-        specs = all_specs(self.job)
-        chunks = [specs[i:i + CHUNK] for i in range(0, len(specs), CHUNK)]
+        chunks = [self.specs[i:i + CHUNK] for i in range(0, len(self.specs), CHUNK)]
         return [w for done in self._map("chunk", chunks, [len(c) for c in chunks]) for w in done]

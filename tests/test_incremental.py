@@ -233,3 +233,27 @@ def test_search_index_is_kept_right_by_incremental_builds(tmp_path):
     built(clean, days, search=True)
     assert snapshot(tmp_path / "output") == snapshot(clean / "output")
     assert os.path.islink(tmp_path / "output")
+
+
+def test_builds_on_worker_processes_equal_a_build_in_one_process(tmp_path):
+    """Enough papers for the build to fork workers (and let go of its own papers): a clean build,
+    then a new day and an edit, each byte-identical to a one-process build of the same input."""
+    site = Site(tmp_path)
+    site.days = {f"2024-01-{d:02d}": [paper(n, f"2024-01-{d:02d}") for n in range(d * 100, d * 100 + 100)]
+                 for d in range(1, 5)}
+
+    def parallel_equals_one_process(step: int):
+        site.save()
+        config = load_config(tmp_path / "site.yaml")
+        report = build(config, site.content, tmp_path / "output", tmp_path / "state", jobs=2, progress=False)
+        alone = tmp_path / f"alone{step}"
+        build(config, site.content, alone / "output", alone / "state", jobs=1, progress=False)
+        assert snapshot(tmp_path / "output") == snapshot(alone / "output")
+        return report
+
+    first = parallel_equals_one_process(1)
+    assert first.papers == 400 and first.rendered == first.pages + first.feeds
+    site.days["2024-01-05"] = [paper(n, "2024-01-05") for n in range(500, 600)]
+    site.days["2024-01-02"][7]["title"] = "An edited title"
+    second = parallel_equals_one_process(2)
+    assert second.papers == 500 and 0 < second.rendered < second.pages + second.feeds
