@@ -51,14 +51,18 @@ class Paper:
     origin: str = field(default="", compare=False)
     # Hashes made once when the record is read (unpickling a cached day keeps them): the cheap way
     # for an incremental build to tell whether a paper changed. `digest` covers every field of the
-    # record; `content_digest` all but the counts that change every day (votes, comments).
+    # record; `content_digest` all but the counts that change every day (votes, comments);
+    # `text_digest` the title and abstract, all that related papers compare.
     digest: str = field(init=False, repr=False, compare=False)
     content_digest: str = field(init=False, repr=False, compare=False)
+    text_digest: bytes = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         values = {name: getattr(self, name) for name in RECORD_FIELDS}
         object.__setattr__(self, "digest", _hash(values))
         object.__setattr__(self, "content_digest", _hash({k: v for k, v in values.items() if k not in COUNTS}))
+        object.__setattr__(self, "text_digest",
+                           hashlib.blake2b(f"{self.title}\0{self.abstract}".encode(), digest_size=16).digest())
 
     @property
     def link_map(self) -> dict[str, str]:
@@ -88,7 +92,7 @@ class Paper:
         return record
 
 
-RECORD_FIELDS = tuple(f.name for f in fields(Paper) if f.name not in ("origin", "digest", "content_digest"))
+RECORD_FIELDS = tuple(f.name for f in fields(Paper) if f.name not in ("origin", "digest", "content_digest", "text_digest"))
 COUNTS = ("upvotes", "comments")
 
 

@@ -30,15 +30,11 @@ FEATURES = 2 ** 20
 PARALLEL_MIN_PAPERS = 10_000   # fewer are counted faster than worker processes start
 PARALLEL_MIN_DAYS = 8
 BLOCK = 512                    # query rows per sparse product: bounds memory on large days
-CACHE_VERSION = 1
+CACHE_VERSION = 2   # 2: papers' texts known by Paper.text_digest
 
 
 def _text(paper: Paper) -> str:
     return f"{paper.title}. {paper.title}. {paper.abstract}"
-
-
-def _text_digest(paper: Paper) -> bytes:
-    return hashlib.blake2b(_text(paper).encode(), digest_size=16).digest()
 
 
 def _count_terms(texts: list[str]) -> Any:
@@ -96,7 +92,8 @@ def _counts_in_order(papers: list[Paper], digests: list[bytes], cache: RelatedCa
     fresh_row = {i: offset + n for n, i in enumerate(missing)}
     order = np.array([fresh_row[i] if i in fresh_row else known[(p.id, d)]
                       for i, (p, d) in enumerate(zip(papers, digests))], dtype=np.int64)
-    return stacked[order]
+    in_place = len(order) == stacked.shape[0] and bool((order == np.arange(len(order))).all())
+    return stacked if in_place else stacked[order]   # a new day is appended: no copy of the rest
 
 
 def _prefix(matrix: Any, end: int, data: Any = None) -> Any:
@@ -209,7 +206,7 @@ def related_papers(papers: list[Paper], count: int = 5, cache: Path | None = Non
     if len(papers) < 2 or count < 1:
         return {}
     ordered = sorted(papers, key=lambda p: (p.date, p.id))
-    digests = [_text_digest(p) for p in ordered]
+    digests = [p.text_digest for p in ordered]   # never the texts: a forked process would copy them
     stored = _load_cache(cache, count)
     counts = _counts_in_order(ordered, digests, stored)
     squares = counts.data * counts.data
