@@ -92,7 +92,8 @@ class Paper:
         return record
 
 
-RECORD_FIELDS = tuple(f.name for f in fields(Paper) if f.name not in ("origin", "digest", "content_digest", "text_digest"))
+DERIVED_FIELDS = ("origin", "digest", "content_digest", "text_digest")   # not part of the record
+RECORD_FIELDS = tuple(f.name for f in fields(Paper) if f.name not in DERIVED_FIELDS)
 COUNTS = ("upvotes", "comments")
 
 
