@@ -173,19 +173,23 @@ def _in_parts(days: list[tuple[str, int, int, str]], parts: int) -> list[list[tu
     return runs
 
 
-def _compute_days(days: list[tuple[str, int, int, str]], shared: tuple) -> dict[str, tuple[str, dict]]:
-    """_lists_of_days() of these days, split among every core when there are many (a clean build)."""
+def _compute_days(days: list[tuple[str, int, int, str]], shared: tuple,
+                  ids: list[str]) -> dict[str, tuple[str, dict[str, list[str]]]]:
+    """_lists_of_days() of these days, split among every core when there are many (a clean build),
+    with the workers' row numbers turned into paper ids here, once."""
     global _SHARED
     _SHARED = shared
     try:
         if len(days) < PARALLEL_MIN_DAYS:
-            return _lists_of_days(days)
-        computed: dict[str, tuple[str, dict]] = {}
-        for part in map_on_every_core(_lists_of_days, _in_parts(days, 4 * default_jobs())):
-            computed.update(part)
-        return computed
+            computed = _lists_of_days(days)
+        else:
+            computed = {}
+            for part in map_on_every_core(_lists_of_days, _in_parts(days, 4 * default_jobs())):
+                computed.update(part)
     finally:
         _SHARED = None
+    return {day: (key, {ids[row]: [ids[c] for c in similar] for row, similar in lists.items()})
+            for day, (key, lists) in computed.items()}
 
 
 def _day_spans(ordered: list[Paper], digests: list[bytes], settings: tuple) -> Iterator[tuple[str, int, int, str]]:
@@ -214,8 +218,7 @@ def related_papers(papers: list[Paper], count: int = 5, cache: Path | None = Non
     result = RelatedCache(stored.settings, ids, digests, counts)
     spans = list(_day_spans(ordered, digests, stored.settings))
     todo = [span for span in spans if stored.days.get(span[0], ("",))[0] != span[3]]
-    computed = {day: (key, {ids[row]: [ids[c] for c in similar] for row, similar in lists.items()})
-                for day, (key, lists) in (_compute_days(todo, (counts, squares, count)) if todo else {}).items()}
+    computed = _compute_days(todo, (counts, squares, count), ids) if todo else {}
     result.days = {day: computed[day] if day in computed else stored.days[day] for day, _, _, _ in spans}
     if cache is not None and (result.days != stored.days or result.ids != stored.ids):
         save_pickle(cache, result)
