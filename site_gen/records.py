@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import sys
 import time
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -58,11 +59,26 @@ class Paper:
     text_digest: bytes = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        self._share_repeated_strings()
         values = {name: getattr(self, name) for name in RECORD_FIELDS}
         object.__setattr__(self, "digest", _hash(values))
         object.__setattr__(self, "content_digest", _hash({k: v for k, v in values.items() if k not in COUNTS}))
         object.__setattr__(self, "text_digest",
                            hashlib.blake2b(f"{self.title}\0{self.abstract}".encode(), digest_size=16).digest())
+
+    def __setstate__(self, state: list[Any]) -> None:
+        # Unpickled from the records cache or from a worker process: share repeated strings again
+        # (a pickle shares them within one day file only).
+        for name, value in zip(_FIELD_NAMES, state):
+            object.__setattr__(self, name, value)
+        self._share_repeated_strings()
+
+    def _share_repeated_strings(self) -> None:
+        """One string object for each author, category, topic and link name, however many papers
+        name it: an author of 40 papers is held once, not 40 times (a large site holds every paper)."""
+        for name in ("authors", "categories", "topics"):
+            object.__setattr__(self, name, tuple(map(sys.intern, getattr(self, name))))
+        object.__setattr__(self, "links", tuple((sys.intern(kind), url) for kind, url in self.links))
 
     @property
     def link_map(self) -> dict[str, str]:
@@ -92,6 +108,7 @@ class Paper:
         return record
 
 
+_FIELD_NAMES = tuple(f.name for f in fields(Paper))   # in the order of the pickled state
 DERIVED_FIELDS = ("origin", "digest", "content_digest", "text_digest")   # not part of the record
 RECORD_FIELDS = tuple(f.name for f in fields(Paper) if f.name not in DERIVED_FIELDS)
 COUNTS = ("upvotes", "comments")

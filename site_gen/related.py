@@ -29,7 +29,8 @@ COMMON_MIN_PAPERS = 20         # …once it is in this many (on a small site, ha
 FEATURES = 2 ** 20
 PARALLEL_MIN_PAPERS = 10_000   # fewer are counted faster than worker processes start
 PARALLEL_MIN_DAYS = 8
-BLOCK = 512                    # query rows per sparse product: bounds memory on large days
+BLOCK_CELLS = 2 ** 24          # scores per sparse product (queries × papers so far): they are dense
+                               # enough that this bounds a worker's memory (~100 MB), at any size
 CACHE_VERSION = 2   # 2: papers' texts known by Paper.text_digest
 
 
@@ -51,13 +52,26 @@ def _count_terms(texts: list[str]) -> Any:
     return rows
 
 
+_COUNTED: list[Paper] = []   # the papers _term_counts() hands to forked workers
+
+
+def _count_terms_of(span: tuple[int, int]) -> Any:
+    return _count_terms([_text(p) for p in _COUNTED[span[0]:span[1]]])
+
+
 def _term_counts(papers: list[Paper]) -> Any:
-    """_count_terms() of the papers' texts, on every core when there are many (each row is its own text's)."""
+    """_count_terms() of the papers' texts, on every core when there are many (each row is its own text's).
+    Each worker makes the texts of its own papers: made here, all of them would be held at once."""
+    global _COUNTED
     from scipy.sparse import vstack
-    texts = [_text(p) for p in papers]
-    if len(texts) < PARALLEL_MIN_PAPERS:
-        return _count_terms(texts)
-    return vstack(map_on_every_core(_count_terms, [texts[i:i + 2000] for i in range(0, len(texts), 2000)])).tocsr()
+    if len(papers) < PARALLEL_MIN_PAPERS:
+        return _count_terms([_text(p) for p in papers])
+    _COUNTED = papers
+    try:
+        spans = [(i, i + 2000) for i in range(0, len(papers), 2000)]
+        return vstack(map_on_every_core(_count_terms_of, spans)).tocsr()
+    finally:
+        _COUNTED = []
 
 
 @dataclass
@@ -125,8 +139,9 @@ def _day_lists(counts: Any, squares: Any, frequency: Any, start: int, end: int, 
     norms[norms == 0] = 1
     candidates_by_term = candidates.T.tocsr()
     lists: dict[int, list[int]] = {}
-    for block_start in range(start, end, BLOCK):
-        block_end = min(block_start + BLOCK, end)
+    block = max(8, BLOCK_CELLS // end)
+    for block_start in range(start, end, block):
+        block_end = min(block_start + block, end)
         queries = counts[block_start:block_end].astype(np.float64)
         queries.data *= weights[queries.indices]
         queries.eliminate_zeros()

@@ -344,7 +344,7 @@ def test_related_papers_are_chosen_on_the_papers_day_and_kept(site):
     assert related_titles(site.read("papers/c/index.html"))[0] == "Crop yields and soil"
 
 
-def test_related_papers_are_the_same_when_computed_on_every_core(monkeypatch):
+def test_related_papers_are_the_same_when_computed_on_every_core_and_in_small_blocks(monkeypatch):
     rng = random.Random(7)
     words = "sparse attention diffusion images soil moisture crops graphs speech robots text audio".split()
     papers = [Paper(id=f"p{i:03d}", title=" ".join(rng.sample(words, 3)), date=dt.date(2024, 1, 1 + i % 12),
@@ -353,6 +353,7 @@ def test_related_papers_are_the_same_when_computed_on_every_core(monkeypatch):
     one_process = related.related_papers(papers)
     monkeypatch.setattr(related, "PARALLEL_MIN_PAPERS", 1)
     monkeypatch.setattr(related, "PARALLEL_MIN_DAYS", 1)
+    monkeypatch.setattr(related, "BLOCK_CELLS", 1)   # a day's queries in several products
     assert one_process and related.related_papers(papers) == one_process
 
 

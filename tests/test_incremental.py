@@ -223,6 +223,20 @@ def test_a_cache_from_another_version_of_site_gen_is_ignored(tmp_path):
     assert "Changed" in (tmp_path / "output" / "papers" / "p0" / "index.html").read_text()
 
 
+def test_papers_read_back_from_the_records_cache_share_each_author_and_category(tmp_path):
+    from site_gen.records import load_content
+    for day, first in (("2024-01-01", 0), ("2024-01-02", 60)):   # paper 60 + n has paper n's authors
+        write_day(tmp_path / "content", day, [paper(first + n, day) for n in range(4)])
+    fresh = load_content(tmp_path / "content", cache=tmp_path / "records")
+    cached = load_content(tmp_path / "content", cache=tmp_path / "records")
+    assert cached == fresh
+    for papers in (fresh, cached):
+        first_day, second_day = papers[:4], papers[4:]
+        assert first_day[0].authors[0] == second_day[0].authors[0] == "Author 0"
+        assert first_day[0].authors[0] is second_day[0].authors[0]   # one string, read from two day files
+        assert first_day[1].categories[1] is second_day[1].categories[1]
+
+
 def test_search_index_is_kept_right_by_incremental_builds(tmp_path):
     days = {"2024-01-01": [paper(i, "2024-01-01") for i in range(3)]}
     built(tmp_path, days, search=True)

@@ -1,0 +1,65 @@
+"""Clean builds of one corpus by two (or more) commits of site-gen, one after the other, in one command.
+
+    python bench/compare.py --size 100k BEFORE AFTER [--work DIR]
+
+Each commit's site_gen/ and templates/ are taken with `git archive` into the scratch folder and put on
+PYTHONPATH; every build starts from an empty state folder and output. The table gives each build's
+wall and CPU seconds and the peak RSS and PSS of its whole process tree (bench/run.py's measure()),
+then the last commit's figures as ratios of the first's.
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import corpus
+from run import BENCH, figures, measure, size_of
+
+SETTINGS = "templates: templates\nsearch: false\n"
+
+
+def checkout(commit: str, work: Path) -> Path:
+    """The commit's package and templates, in a folder of their own."""
+    folder = work / f"code-{commit}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", commit, "site_gen", "templates"], cwd=BENCH.parent,
+                             check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("commits", nargs="+", help="git commits (or branches, tags), the baseline first")
+    parser.add_argument("--size", default="10k", help="corpus size: 10k, 100k, 1m")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/site-gen-compare"), help="scratch folder")
+    args = parser.parse_args()
+    count = size_of(args.size)
+    site = args.work / f"site-{count}"
+    corpus.write_corpus(count, site)
+    (site / "templates").mkdir(exist_ok=True)
+    if SETTINGS not in (site / "site.yaml").read_text():
+        (site / "site.yaml").write_text((site / "site.yaml").read_text() + SETTINGS)
+    print(f"### {count:,} papers, clean builds one after the other\n")
+    print("| commit | wall s | CPU s | peak RSS MiB | peak PSS MiB |")
+    print("|---|---:|---:|---:|---:|")
+    results = []
+    for commit in args.commits:
+        code = checkout(commit, args.work)
+        for leftover in ("state", "output", ".output.site-gen-a", ".output.site-gen-b"):
+            path = site / leftover
+            shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink(missing_ok=True)
+        command = [sys.executable, "-m", "site_gen", "build", "--output", "output", "--state", "state"]
+        results.append(measure(command, site, {"PYTHONPATH": str(code)}))
+        print(f"| {commit} | {figures(results[-1])} |", flush=True)
+    first, last = results[0], results[-1]
+    print(f"\n{args.commits[-1]} / {args.commits[0]}: wall {last.wall / first.wall:.3f}x, "
+          f"peak PSS {last.peak_pss / first.peak_pss:.3f}x, peak RSS {last.peak_rss / first.peak_rss:.3f}x")
+
+
+if __name__ == "__main__":
+    main()
