@@ -67,18 +67,20 @@ class Paper:
                            hashlib.blake2b(f"{self.title}\0{self.abstract}".encode(), digest_size=16).digest())
 
     def __setstate__(self, state: list[Any]) -> None:
-        # Unpickled from the records cache or from a worker process: share repeated strings again
+        # Unpickled from the records cache or from a worker process: share repeated names again
         # (a pickle shares them within one day file only).
         for name, value in zip(_FIELD_NAMES, state):
             object.__setattr__(self, name, value)
         self._share_repeated_strings()
 
     def _share_repeated_strings(self) -> None:
-        """One string object for each author, category, topic and link name, however many papers
-        name it: an author of 40 papers is held once, not 40 times (a large site holds every paper)."""
+        """One string object for each author, category and topic, however many papers name it: an
+        author of 40 papers is held once, not 40 times (a large site holds every paper in memory).
+        Link names are left alone: interning them cost more time than the memory they took."""
         for name in ("authors", "categories", "topics"):
-            object.__setattr__(self, name, tuple(map(sys.intern, getattr(self, name))))
-        object.__setattr__(self, "links", tuple((sys.intern(kind), url) for kind, url in self.links))
+            names = getattr(self, name)
+            if names:
+                object.__setattr__(self, name, tuple(map(sys.intern, names)))
 
     @property
     def link_map(self) -> dict[str, str]:
