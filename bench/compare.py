@@ -3,7 +3,8 @@
     python bench/compare.py --size 100k BEFORE AFTER [--work DIR]
 
 Each commit's site_gen/ and templates/ are taken with `git archive` into the scratch folder and put on
-PYTHONPATH; every build starts from an empty state folder and output. The table gives each build's
+PYTHONPATH; every build starts from an empty state folder and output, on the site `run.py` measures
+(search off, related papers on). The table gives each build's
 wall and CPU seconds and the peak RSS and PSS of its whole process tree (bench/run.py's measure()),
 then the last commit's figures as ratios of the first's.
 """
@@ -16,10 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import corpus
-from run import BENCH, figures, measure, size_of
-
-SETTINGS = "templates: templates\nsearch: false\n"
+from run import BENCH, bench_site, figures, measure, size_of
 
 
 def checkout(commit: str, work: Path) -> Path:
@@ -50,11 +48,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/site-gen-compare"), help="scratch folder")
     args = parser.parse_args()
     count = size_of(args.size)
-    site = args.work / f"site-{count}"
-    corpus.write_corpus(count, site)
-    (site / "templates").mkdir(exist_ok=True)
-    if SETTINGS not in (site / "site.yaml").read_text():
-        (site / "site.yaml").write_text((site / "site.yaml").read_text() + SETTINGS)
+    site = bench_site(count, args.work)
     print(f"### {count:,} papers, clean builds one after the other\n")
     print("| commit | wall s | CPU s | peak RSS MiB | peak PSS MiB |")
     print("|---|---:|---:|---:|---:|")

@@ -90,6 +90,18 @@ def size_of(text: str) -> int:
         int(float(text[:-1]) * 1_000_000) if text.endswith("m") else int(text)
 
 
+def bench_site(count: int, work: Path, search: bool = False, related: int | None = None) -> Path:
+    """A fresh site of the corpus of `count` papers, with an empty template override folder."""
+    site = work / f"site-{count}"
+    shutil.rmtree(site, ignore_errors=True)
+    corpus.write_corpus(count, site)
+    (site / "templates").mkdir()
+    extra = "templates: templates\n" + ("" if search else "search: false\n") + \
+        ("" if related is None else f"related: {related}\n")
+    (site / "site.yaml").write_text((site / "site.yaml").read_text() + extra)
+    return site
+
+
 def site_gen(site: Path, jobs: int | None) -> Measure:
     command = [sys.executable, "-m", "site_gen", "build", "--output", "output", "--state", "state"]
     return measure(command + (["--jobs", str(jobs)] if jobs else []), site, {"PYTHONPATH": str(BENCH.parent)})
@@ -158,13 +170,7 @@ def main() -> None:
     print(f"site-gen build benchmark on {os.cpu_count()} cores; search {'on' if args.search else 'off'}\n")
     for size in args.sizes.split(","):
         count = size_of(size)
-        site = args.work / f"site-{count}"
-        shutil.rmtree(site, ignore_errors=True)
-        corpus.write_corpus(count, site)
-        (site / "templates").mkdir()
-        extra = "templates: templates\n" + ("" if args.search else "search: false\n") + \
-            ("" if args.related is None else f"related: {args.related}\n")
-        (site / "site.yaml").write_text((site / "site.yaml").read_text() + extra)
+        site = bench_site(count, args.work, args.search, args.related)
         print(f"### {count:,} papers\n")
         print("| scenario | wall s | CPU s | peak RSS MiB | peak PSS MiB | files written | files/s |")
         print("|---|---:|---:|---:|---:|---:|---:|")
