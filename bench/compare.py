@@ -4,9 +4,9 @@
 
 Each commit's site_gen/ and templates/ are taken with `git archive` into the scratch folder and put on
 PYTHONPATH; every build starts from an empty state folder and output, on the site `run.py` measures
-(search off, related papers on). The table gives each build's
-wall and CPU seconds and the peak RSS and PSS of its whole process tree (bench/run.py's measure()),
-then the last commit's figures as ratios of the first's.
+(search off, related papers on). The table gives each build's wall and CPU seconds and the peak RSS
+and PSS of its whole process tree (run.py's measure()), then the last commit's figures as ratios of
+the first's.
 """
 from __future__ import annotations
 
@@ -14,10 +14,9 @@ import argparse
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
-from run import BENCH, bench_site, figures, measure, size_of
+from run import BENCH, bench_site, figures, site_gen, size_of
 
 
 def checkout(commit: str, work: Path) -> Path:
@@ -59,8 +58,7 @@ def main() -> None:
             path = site / leftover
             shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink(missing_ok=True)
         settle_disk()
-        command = [sys.executable, "-m", "site_gen", "build", "--output", "output", "--state", "state"]
-        results.append(measure(command, site, {"PYTHONPATH": str(code)}))
+        results.append(site_gen(site, None, code))
         print(f"| {commit} | {figures(results[-1])} |", flush=True)
     first, last = results[0], results[-1]
     print(f"\n{args.commits[-1]} / {args.commits[0]}: wall {last.wall / first.wall:.3f}x, "

@@ -102,9 +102,10 @@ def bench_site(count: int, work: Path, search: bool = False, related: int | None
     return site
 
 
-def site_gen(site: Path, jobs: int | None) -> Measure:
+def site_gen(site: Path, jobs: int | None, code: Path = BENCH.parent) -> Measure:
+    """`site-gen build` of the site, with the site_gen package found in `code` (this checkout's by default)."""
     command = [sys.executable, "-m", "site_gen", "build", "--output", "output", "--state", "state"]
-    return measure(command + (["--jobs", str(jobs)] if jobs else []), site, {"PYTHONPATH": str(BENCH.parent)})
+    return measure(command + (["--jobs", str(jobs)] if jobs else []), site, {"PYTHONPATH": str(code)})
 
 
 def edit_one_record(site: Path) -> None:
