@@ -12,7 +12,7 @@ sys.path.insert(0, str(BENCH.parent))
 
 from site_gen.catalog import TopicMatcher  # noqa: E402
 from site_gen.config import load_config  # noqa: E402
-from site_gen.records import load_content  # noqa: E402
+from site_gen.content import load_content  # noqa: E402
 
 
 def _papers(count: int, work: Path):

@@ -13,7 +13,7 @@ from .catalog import build_catalog
 from .config import SiteConfig
 from .incremental import Manifest, build_signature, fingerprint, inputs_digest
 from .output import OutputTrees, Tree
-from .records import load_content
+from .content import PaperCopies, load_content
 from .related import as_papers, related_papers
 from .render import SiteView, template_folders
 from .search import INDEX_FOLDER, index_site
@@ -112,12 +112,13 @@ def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT
         return BuildReport(0, 0, 0, 0, time.perf_counter() - clock.started, up_to_date=True)
     live = trees.live()
     papers = load_content(content, cache=state / "records")                # 1. read and validate records
+    copies = PaperCopies(papers, content, state / "records")            #    (workers read their own back)
     clock("records")
     config = replace(config, search=config.search and bool(papers))     # nothing to search on an empty site
     signature = build_signature(config)                                   # what every page depends on
     jobs = jobs or default_jobs()
     with Background(jobs > 1, related_papers, papers, config.related,    # 2. related papers, in a process
-                    state / "related.pickle") as finding_related:        #    of their own, while
+                    state / "related.pickle", copies) as finding_related:  # of their own, while
         catalog = build_catalog(papers, config, state / "topics.pickle")  # 3. papers are grouped by day
         clock("catalog")                                                  #    and by taxonomy
         related = as_papers(finding_related.result(), catalog.papers)
@@ -125,7 +126,7 @@ def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT
     urls = Urls(config.base_url, config.base_path)
     tree = trees.next_tree()                                              # 4. the tree that is not live
     job = RenderJob(catalog, config, site_view(config, urls), urls, related, paper_keys(catalog), signature,
-                    live, tree, state / "fragments.sqlite")
+                    live, tree, state / "fragments.sqlite", copies)
     count = len(papers)
     del papers, catalog, related, finding_related   # the job holds them alone: the pool releases them
     with RenderPool(job, jobs, progress) as pool:                         # 5. in parallel:

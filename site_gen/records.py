@@ -1,7 +1,8 @@
 """Paper records: the contract between import and build (../shared/spec/records.md).
 
-`load_content()` reads content/papers/YYYY/YYYY-MM-DD.yaml, validates every record and
-reports all problems at once; `dump_day()` writes a day file the way the spec asks.
+`read_day_file()` reads one content/papers/YYYY/YYYY-MM-DD.yaml and validates every record,
+collecting all problems; `dump_day()` writes a day file the way the spec asks. The content
+folder as a whole is read by content.py.
 """
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import datetime as dt
 import hashlib
 import re
 import sys
-import time
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -18,8 +18,6 @@ import yaml
 
 from . import yamlio
 from .errors import Problem, ValidationError
-from .files import Stamp, load_pickle, save_pickle, stamp, unchanged
-from .processes import map_on_every_core
 
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 CATEGORY_PATTERN = re.compile(r"[a-z][a-z-]*(\.[A-Za-z][A-Za-z-]*)?")
@@ -284,74 +282,6 @@ def read_day_file(path: Path, problems: list[Problem]) -> list[Paper]:
             continue
         papers.append(paper)
     return papers
-
-
-def day_files(content: Path) -> list[Path]:
-    return sorted((content / "papers").glob("*/*.yaml"))
-
-
-def load_content(content: Path, cache: Path | None = None) -> list[Paper]:
-    """Every paper under content/, validated; raises ValidationError listing all problems.
-
-    With a cache folder, day files whose size and modification time are unchanged since the
-    last load are not parsed again (parsing YAML is most of the cost of a large site). Each
-    day has its own cache file, so a new day writes one small file."""
-    if not content.is_dir():
-        raise ValidationError([Problem(str(content), 0, "", "content folder not found")], "cannot read records")
-    stamps = {path: stamp(path) for path in day_files(content)}
-    shards = {path: _shard(cache, content, path) for path in stamps} if cache else {}
-    cached = {path: _read_shard(shards[path], stamped) for path, stamped in stamps.items()} if cache else {}
-    stale = [path for path in stamps if cached.get(path) is None]
-    parsed = dict(zip(stale, _parse_all(stale)))
-    problems: list[Problem] = []
-    papers: list[Paper] = []
-    for path, stamped in stamps.items():
-        if path in parsed:
-            day, day_problems = parsed[path]
-            problems.extend(day_problems)
-            if cache and not day_problems:
-                save_pickle(shards[path], (_cache_key(), stamped, time.time_ns(), day))
-        else:
-            day = cached[path]
-        papers.extend(day)
-    problems.extend(duplicate_id_problems(papers))
-    if problems:
-        raise ValidationError(problems, "invalid records")
-    if cache and cache.is_dir():
-        for gone in set(cache.glob("*.pickle")) - set(shards.values()):
-            gone.unlink()
-    return papers
-
-
-def _parse_one(path: Path) -> tuple[list[Paper], list[Problem]]:
-    problems: list[Problem] = []
-    return read_day_file(path, problems), problems
-
-
-def _parse_all(paths: list[Path]) -> list[tuple[list[Paper], list[Problem]]]:
-    """Parse day files, on every core when there are many (YAML parsing is most of a clean build's reading)."""
-    if len(paths) < 16:
-        return [_parse_one(path) for path in paths]
-    return map_on_every_core(_parse_one, paths, chunksize=4)
-
-
-def _cache_key() -> tuple:
-    """Cached papers are pickled objects: they are only good for the same site-gen and Paper fields."""
-    from . import __version__
-    return (__version__, tuple(f.name for f in fields(Paper)))
-
-
-def _shard(cache: Path, content: Path, path: Path) -> Path:
-    return cache / (path.relative_to(content).as_posix().replace("/", "_") + ".pickle")
-
-
-def _read_shard(shard: Path, current: Stamp) -> list[Paper] | None:
-    """The day's papers as last parsed, if that was from a file of the same size and time."""
-    stored = load_pickle(shard)
-    if isinstance(stored, tuple) and len(stored) == 4 and stored[0] == _cache_key() \
-            and unchanged(stored[1], current, stored[2]):
-        return stored[3]
-    return None
 
 
 def duplicate_id_problems(papers: Iterable[Paper]) -> list[Problem]:

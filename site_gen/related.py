@@ -20,6 +20,7 @@ from typing import Any, Iterator
 
 from . import __version__
 from .files import load_pickle, save_pickle
+from .content import PaperCopies
 from .processes import default_jobs, map_on_every_core
 from .records import Paper
 
@@ -52,26 +53,29 @@ def _count_terms(texts: list[str]) -> Any:
     return rows
 
 
-_COUNTED: list[Paper] = []   # the papers _term_counts() hands to forked workers
+_COUNTED: tuple[list[Paper], Any] = ([], None)   # what _term_counts() hands to forked workers
 
 
 def _count_terms_of(span: tuple[int, int]) -> Any:
-    return _count_terms([_text(p) for p in _COUNTED[span[0]:span[1]]])
+    papers, copy = _COUNTED
+    return _count_terms([_text(copy(p)) for p in papers[span[0]:span[1]]])
 
 
-def _term_counts(papers: list[Paper]) -> Any:
+def _term_counts(papers: list[Paper], copies: PaperCopies | None) -> Any:
     """_count_terms() of the papers' texts, on every core when there are many (each row is its own text's).
-    Each worker makes the texts of its own papers: made here, all of them would be held at once."""
+    Each worker makes the texts of its own papers (made here, all of them would be held at once),
+    from its own copies of them when it can (see PaperCopies)."""
     global _COUNTED
     from scipy.sparse import vstack
     if len(papers) < PARALLEL_MIN_PAPERS:
         return _count_terms([_text(p) for p in papers])
-    _COUNTED = papers
+    import sklearn.feature_extraction.text  # noqa: F401 (imported before the fork, not in each worker)
+    _COUNTED = (papers, copies.of if copies else (lambda paper: paper))
     try:
         spans = [(i, i + 2000) for i in range(0, len(papers), 2000)]
         return vstack(map_on_every_core(_count_terms_of, spans)).tocsr()
     finally:
-        _COUNTED = []
+        _COUNTED = ([], None)
 
 
 @dataclass
@@ -94,13 +98,14 @@ def _load_cache(path: Path | None, count: int) -> RelatedCache:
     return RelatedCache(_settings(count))
 
 
-def _counts_in_order(papers: list[Paper], digests: list[bytes], cache: RelatedCache) -> Any:
+def _counts_in_order(papers: list[Paper], digests: list[bytes], cache: RelatedCache,
+                     copies: PaperCopies | None) -> Any:
     """Term-count rows for `papers`, in order: cached rows where the text is unchanged, the rest counted."""
     import numpy as np
     from scipy.sparse import vstack
     known = {(pid, digest): row for row, (pid, digest) in enumerate(zip(cache.ids, cache.digests))}
     missing = [i for i, (p, d) in enumerate(zip(papers, digests)) if (p.id, d) not in known]
-    fresh = _term_counts([papers[i] for i in missing]) if missing else None
+    fresh = _term_counts([papers[i] for i in missing], copies) if missing else None
     stacked = cache.counts if fresh is None else fresh if cache.counts is None else vstack([cache.counts, fresh]).tocsr()
     offset = 0 if cache.counts is None else cache.counts.shape[0]
     fresh_row = {i: offset + n for n, i in enumerate(missing)}
@@ -219,7 +224,8 @@ def _day_spans(ordered: list[Paper], digests: list[bytes], settings: tuple) -> I
         start = end
 
 
-def related_papers(papers: list[Paper], count: int = 5, cache: Path | None = None) -> dict[str, list[str]]:
+def related_papers(papers: list[Paper], count: int = 5, cache: Path | None = None,
+                   copies: PaperCopies | None = None) -> dict[str, list[str]]:
     """paper id → the ids of up to `count` most similar papers of its day or before, most similar first
     (ties: the older paper)."""
     if len(papers) < 2 or count < 1:
@@ -227,7 +233,7 @@ def related_papers(papers: list[Paper], count: int = 5, cache: Path | None = Non
     ordered = sorted(papers, key=lambda p: (p.date, p.id))
     digests = [p.text_digest for p in ordered]   # never the texts: a forked process would copy them
     stored = _load_cache(cache, count)
-    counts = _counts_in_order(ordered, digests, stored)
+    counts = _counts_in_order(ordered, digests, stored, copies)
     squares = counts.data * counts.data
     ids = [p.id for p in ordered]
     result = RelatedCache(stored.settings, ids, digests, counts)

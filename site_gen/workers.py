@@ -19,6 +19,7 @@ from tqdm import tqdm
 
 from .catalog import Catalog
 from .config import SiteConfig
+from .content import PaperCopies
 from .feeds import FeedWriter
 from .fragments import FragmentStore
 from .incremental import fingerprint
@@ -48,6 +49,7 @@ class RenderJob:
     live: Tree
     tree: Tree
     fragments: Path   # the FragmentStore's database
+    copies: PaperCopies | None = None   # what forked workers render papers from
 
     def release(self) -> None:
         """Let go of the papers in this process (the forked workers keep their own view of them):
@@ -68,14 +70,16 @@ class Written:
 class Worker:
     """Everything one process needs to render; created once per process."""
 
-    def __init__(self, job: RenderJob):
+    def __init__(self, job: RenderJob, forked: bool = False):
         self.job = job
+        # A forked worker renders a paper from its own copy: reading the build's would copy its memory.
+        self.paper = job.copies.of if forked and job.copies else _same_paper
         self.renderer = Renderer(job.site, job.config.templates)
         self.render = self.renderer.render
         self.fragments = FragmentStore(job.fragments)
         self.views = Views(job.catalog, job.urls, self.render, self.renderer.template_digest(Views.CARD),
                            self.fragments, job.keys)
-        self.planner = PagePlanner(job.catalog, job.config, job.urls, self.views, job.related)
+        self.planner = PagePlanner(job.catalog, job.config, job.urls, self.views, job.related, self.paper)
         self.feeds = FeedWriter(job.config, job.urls, self.fragments)
         self.feed_listings: list[Listing] = list(feed_listings(job.catalog, job.config))
 
@@ -100,8 +104,8 @@ class Worker:
     def render_fragments(self, stale: list[Stale]) -> list[tuple[str, str, str, str]]:
         """FragmentStore rows (kind, paper id, key, body) of these stale fragments."""
         papers = self.job.catalog.papers
-        cards = [(papers[i], kinds, key) for i, kinds, key in stale if kinds != FeedWriter.ENTRY_KINDS]
-        entries = [(papers[i], kinds, key) for i, kinds, key in stale if kinds == FeedWriter.ENTRY_KINDS]
+        cards = [(self.paper(papers[i]), kinds, key) for i, kinds, key in stale if kinds != FeedWriter.ENTRY_KINDS]
+        entries = [(self.paper(papers[i]), kinds, key) for i, kinds, key in stale if kinds == FeedWriter.ENTRY_KINDS]
         rendered = [self.views.render_cards(paper, kinds) for paper, kinds, _ in cards]
         rendered += self.feeds.render_entries([paper for paper, _, _ in entries])
         return [(kind, paper.id, key, bodies[kind])
@@ -146,6 +150,10 @@ class Worker:
         return written
 
 
+def _same_paper(paper: Paper) -> Paper:
+    return paper
+
+
 _WORKER: Worker | None = None   # made in the parent before the fork; each worker inherits it
 
 
@@ -187,11 +195,12 @@ class RenderPool:
     def __enter__(self) -> "RenderPool":
         global _WORKER
         FragmentStore.prepare(self.job.fragments)
-        _WORKER = Worker(self.job)
+        forking = self.jobs > 1 and len(self.job.catalog.papers) > CHUNK
+        _WORKER = Worker(self.job, forked=forking)
         self.stale = _WORKER.stale_fragments(self.store)
         self.store.keep_only([p.id for p in self.job.catalog.papers])
         self.specs = all_specs(self.job)
-        if self.jobs > 1 and len(self.job.catalog.papers) > CHUNK:
+        if forking:
             self.store.close()   # no SQLite connection is carried into a forked worker
             gc.collect()
             gc.freeze()  # shared with the workers copy-on-write: the collector must not touch these objects

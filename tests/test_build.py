@@ -13,7 +13,8 @@ import pytest
 from conftest import REPO, snapshot
 from feedcheck import check_feed
 from site_gen import related
-from site_gen.records import Paper
+from site_gen.content import PaperCopies, load_content
+from site_gen.records import Paper, day_file_path, dump_day
 from site_gen.processes import Background
 
 
@@ -344,17 +345,24 @@ def test_related_papers_are_chosen_on_the_papers_day_and_kept(site):
     assert related_titles(site.read("papers/c/index.html"))[0] == "Crop yields and soil"
 
 
-def test_related_papers_are_the_same_when_computed_on_every_core_and_in_small_blocks(monkeypatch):
+def test_related_papers_are_the_same_when_computed_on_every_core_and_in_small_blocks(monkeypatch, tmp_path):
     rng = random.Random(7)
     words = "sparse attention diffusion images soil moisture crops graphs speech robots text audio".split()
     papers = [Paper(id=f"p{i:03d}", title=" ".join(rng.sample(words, 3)), date=dt.date(2024, 1, 1 + i % 12),
                     abstract=" ".join(rng.choice(words) for _ in range(40))) for i in range(120)]
+    for day in {p.date for p in papers}:   # as day files, so that workers can read their own copies back
+        path = day_file_path(tmp_path / "content", day)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(dump_day(p for p in papers if p.date == day))
+    papers = load_content(tmp_path / "content", cache=tmp_path / "records")
 
     one_process = related.related_papers(papers)
     monkeypatch.setattr(related, "PARALLEL_MIN_PAPERS", 1)
     monkeypatch.setattr(related, "PARALLEL_MIN_DAYS", 1)
     monkeypatch.setattr(related, "BLOCK_CELLS", 1)   # a day's queries in several products
     assert one_process and related.related_papers(papers) == one_process
+    copies = PaperCopies(papers, tmp_path / "content", tmp_path / "records")
+    assert related.related_papers(papers, copies=copies) == one_process
 
 
 def _fails(message: str) -> None:

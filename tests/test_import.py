@@ -11,7 +11,7 @@ from conftest import FIXTURES, SEEDS, run_cli, snapshot
 from site_gen.errors import ValidationError
 from site_gen.importers import parse_capture, run_import
 from site_gen.importers.listing_text import split_title_authors
-from site_gen.records import load_content
+from site_gen.content import load_content
 
 AS_OF = dt.date(2025, 1, 20)
 DAILY_JSON = FIXTURES / "daily-2025-01-15.json"

@@ -224,7 +224,7 @@ def test_a_cache_from_another_version_of_site_gen_is_ignored(tmp_path):
 
 
 def test_papers_read_back_from_the_records_cache_share_each_author_and_category(tmp_path):
-    from site_gen.records import load_content
+    from site_gen.content import load_content
     for day, first in (("2024-01-01", 0), ("2024-01-02", 60)):   # paper 60 + n has paper n's authors
         write_day(tmp_path / "content", day, [paper(first + n, day) for n in range(4)])
     fresh = load_content(tmp_path / "content", cache=tmp_path / "records")
@@ -235,6 +235,27 @@ def test_papers_read_back_from_the_records_cache_share_each_author_and_category(
         assert first_day[0].authors[0] == second_day[0].authors[0] == "Author 0"
         assert first_day[0].authors[0] is second_day[0].authors[0]   # one string, read from two day files
         assert first_day[1].categories[1] is second_day[1].categories[1]
+
+
+def test_a_workers_copies_of_papers_are_read_back_only_while_the_cache_holds_the_builds_papers(tmp_path):
+    """Forked workers render papers from their own copies (content.PaperCopies): equal to the
+    build's papers, never another version of them."""
+    from site_gen.content import PaperCopies, load_content
+    for day, first in (("2024-01-01", 0), ("2024-01-02", 10)):
+        write_day(tmp_path / "content", day, [paper(first + n, day) for n in range(3)])
+    papers = load_content(tmp_path / "content", cache=tmp_path / "records")
+    copies = PaperCopies(papers, tmp_path / "content", tmp_path / "records")
+    for original in papers:
+        copy = copies.of(original)
+        assert copy == original and copy.digest == original.digest and copy is not original
+
+    # The day is edited and read again (another build): its cache now holds the edited papers.
+    write_day(tmp_path / "content", "2024-01-02", [paper(10 + n, "2024-01-02", title="Edited") for n in range(3)])
+    load_content(tmp_path / "content", cache=tmp_path / "records")
+    copies = PaperCopies(papers, tmp_path / "content", tmp_path / "records")
+    assert [copies.of(p).title for p in papers[3:]] == [p.title for p in papers[3:]] != ["Edited"] * 3
+    assert all(copies.of(p) is p for p in papers[3:])
+    assert all(copies.of(p) is not p for p in papers[:3])   # the other day's cache is still the build's
 
 
 def test_search_index_is_kept_right_by_incremental_builds(tmp_path):

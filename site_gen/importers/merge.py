@@ -7,7 +7,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..records import Paper, day_file_path, dump_day, load_content, with_changes
+from ..content import load_content
+from ..records import Paper, day_file_path, dump_day, with_changes
 from .common import Imported
 
 LIST_FIELDS = ("categories", "topics", "keywords")

@@ -1,0 +1,129 @@
+"""The content folder: every day file's records, read through a cache of parsed days.
+
+`load_content()` reads content/papers/YYYY/YYYY-MM-DD.yaml (records.py reads and validates
+one file) and reports all problems at once. Each day's papers are kept pickled in a cache
+file of their own, so a build parses only the days that changed, and a forked worker can
+read a day's papers back as objects of its own (`PaperCopies`).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+from dataclasses import fields
+from pathlib import Path
+
+from .errors import Problem, ValidationError
+from .files import Stamp, load_pickle, save_pickle, stamp, unchanged
+from .processes import map_on_every_core
+from .records import Paper, day_file_path, duplicate_id_problems, read_day_file
+
+
+def day_files(content: Path) -> list[Path]:
+    return sorted((content / "papers").glob("*/*.yaml"))
+
+
+def load_content(content: Path, cache: Path | None = None) -> list[Paper]:
+    """Every paper under content/, validated; raises ValidationError listing all problems.
+
+    With a cache folder, day files whose size and modification time are unchanged since the
+    last load are not parsed again (parsing YAML is most of the cost of a large site). Each
+    day has its own cache file, so a new day writes one small file."""
+    if not content.is_dir():
+        raise ValidationError([Problem(str(content), 0, "", "content folder not found")], "cannot read records")
+    stamps = {path: stamp(path) for path in day_files(content)}
+    shards = {path: _shard(cache, content, path) for path in stamps} if cache else {}
+    cached = {path: _read_shard(shards[path], stamped) for path, stamped in stamps.items()} if cache else {}
+    stale = [path for path in stamps if cached.get(path) is None]
+    parsed = dict(zip(stale, _parse_all(stale)))
+    problems: list[Problem] = []
+    papers: list[Paper] = []
+    for path, stamped in stamps.items():
+        if path in parsed:
+            day, day_problems = parsed[path]
+            problems.extend(day_problems)
+            if cache and not day_problems:
+                save_pickle(shards[path], (_cache_key(), stamped, time.time_ns(), day))
+        else:
+            day = cached[path]
+        papers.extend(day)
+    problems.extend(duplicate_id_problems(papers))
+    if problems:
+        raise ValidationError(problems, "invalid records")
+    if cache and cache.is_dir():
+        for gone in set(cache.glob("*.pickle")) - set(shards.values()):
+            gone.unlink()
+    return papers
+
+
+def _parse_one(path: Path) -> tuple[list[Paper], list[Problem]]:
+    problems: list[Problem] = []
+    return read_day_file(path, problems), problems
+
+
+def _parse_all(paths: list[Path]) -> list[tuple[list[Paper], list[Problem]]]:
+    """Parse day files, on every core when there are many (YAML parsing is most of a clean build's reading)."""
+    if len(paths) < 16:
+        return [_parse_one(path) for path in paths]
+    return map_on_every_core(_parse_one, paths, chunksize=4)
+
+
+def _cache_key() -> tuple:
+    """Cached papers are pickled objects: they are only good for the same site-gen and Paper fields."""
+    from . import __version__
+    return (__version__, tuple(f.name for f in fields(Paper)))
+
+
+def _shard(cache: Path, content: Path, path: Path) -> Path:
+    return cache / (path.relative_to(content).as_posix().replace("/", "_") + ".pickle")
+
+
+def _stored_day(shard: Path) -> tuple[Stamp, int, list[Paper]] | None:
+    """(stamp of the day file it was parsed from, when it was saved, the papers), as cached."""
+    stored = load_pickle(shard)
+    if isinstance(stored, tuple) and len(stored) == 4 and stored[0] == _cache_key():
+        return stored[1:]
+    return None
+
+
+def _read_shard(shard: Path, current: Stamp) -> list[Paper] | None:
+    """The day's papers as last parsed, if that was from a file of the same size and time."""
+    stored = _stored_day(shard)
+    return stored[2] if stored and unchanged(stored[0], current, stored[1]) else None
+
+
+def _day_digest(papers: list[Paper]) -> bytes:
+    return hashlib.blake2b("\0".join(sorted(f"{p.id}:{p.digest}" for p in papers)).encode(), digest_size=16).digest()
+
+
+class PaperCopies:
+    """A forked worker's own copies of the build's papers, read back from the cache, a day at a time.
+
+    A forked process shares its parent's papers copy-on-write, but reading a Python object
+    writes to it (its reference count): a render worker that read every field of every paper
+    would end up holding its own copy of the memory they fill, a third of a GB at 100,000
+    papers. Its own copies of a day's papers are freed when it moves on to the next day.
+
+    A day's copies are used only when they are exactly the build's papers (the digests of every
+    record of the day agree); otherwise the build's own paper is used.
+    """
+
+    def __init__(self, papers: list[Paper], content: Path, cache: Path):
+        self.content, self.cache = content, cache
+        by_day: dict[dt.date, list[Paper]] = {}
+        for paper in papers:
+            by_day.setdefault(paper.date, []).append(paper)
+        self.day_digests = {day: _day_digest(group) for day, group in by_day.items()}
+        self._day: dt.date | None = None
+        self._copies: dict[str, Paper] = {}
+
+    def of(self, paper: Paper) -> Paper:
+        if paper.date != self._day:
+            self._day, self._copies = paper.date, self._read(paper.date)
+        return self._copies.get(paper.id, paper)
+
+    def _read(self, day: dt.date) -> dict[str, Paper]:
+        stored = _stored_day(_shard(self.cache, self.content, day_file_path(self.content, day)))
+        if stored is None or _day_digest(stored[2]) != self.day_digests.get(day):
+            return {}
+        return {paper.id: paper for paper in stored[2]}
