@@ -30,7 +30,7 @@ COMMON_MIN_PAPERS = 20         # …once it is in this many (on a small site, ha
 FEATURES = 2 ** 20
 PARALLEL_MIN_PAPERS = 10_000   # fewer are counted faster than worker processes start
 PARALLEL_MIN_DAYS = 8
-BLOCK_CELLS = 2 ** 24          # scores per sparse product (queries × papers so far): they are dense
+BLOCK_CELLS = 2 ** 22          # scores per sparse product (queries × papers so far): they are dense
                                # enough that this bounds a worker's memory (~100 MB), at any size
 CACHE_VERSION = 2   # 2: papers' texts known by Paper.text_digest
 
