@@ -14,7 +14,7 @@ from .config import SiteConfig
 from .incremental import Manifest, build_signature, fingerprint, inputs_digest
 from .output import OutputTrees, Tree
 from .content import PaperCopies, load_content
-from .related import as_papers, related_papers
+from .related import CachedTexts, as_papers, find_related, text_keys
 from .render import SiteView, template_folders
 from .search import INDEX_FOLDER, index_site
 from .sitemap import robots_txt, sitemap_files
@@ -117,8 +117,9 @@ def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT
     config = replace(config, search=config.search and bool(papers))     # nothing to search on an empty site
     signature = build_signature(config)                                   # what every page depends on
     jobs = jobs or default_jobs()
-    with Background(jobs > 1, related_papers, papers, config.related,    # 2. related papers, in a process
-                    state / "related.pickle", copies) as finding_related:  # of their own, while
+    with Background(jobs > 1, find_related, text_keys(papers), CachedTexts(copies),  # 2. related papers, in
+                    config.related, state / "related.pickle",                      #    a fresh process, from
+                    start="spawn") as finding_related:                             #    texts in the cache
         catalog = build_catalog(papers, config, state / "topics.pickle")  # 3. papers are grouped by day
         clock("catalog")                                                  #    and by taxonomy
         related = as_papers(finding_related.result(), catalog.papers)

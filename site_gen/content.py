@@ -118,9 +118,14 @@ class PaperCopies:
         self._copies: dict[str, Paper] = {}
 
     def of(self, paper: Paper) -> Paper:
-        if paper.date != self._day:
-            self._day, self._copies = paper.date, self._read(paper.date)
-        return self._copies.get(paper.id, paper)
+        return self.day(paper.date).get(paper.id, paper)
+
+    def day(self, day: dt.date) -> dict[str, Paper]:
+        """Paper id → this process's own copy, for every paper of the day; none when the cache
+        does not hold the build's papers of the day."""
+        if day != self._day:
+            self._day, self._copies = day, self._read(day)
+        return self._copies
 
     def _read(self, day: dt.date) -> dict[str, Paper]:
         stored = _stored_day(_shard(self.cache, self.content, day_file_path(self.content, day)))

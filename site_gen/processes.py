@@ -18,13 +18,14 @@ class Background:
             value = pending.result()  # its value, or its error raised here
     """
 
-    def __init__(self, parallel: bool, function: Callable[..., Any], *arguments: Any):
+    def __init__(self, parallel: bool, function: Callable[..., Any], *arguments: Any, start: str = "fork"):
         self.function, self.arguments, self.parallel = function, arguments, parallel
-        self.process = None
+        self.start = start   # "spawn": a fresh process, which shares (and so copies) none of this one's
+        self.process = None  # memory, for work that needs little of it; its arguments are pickled
 
     def __enter__(self) -> "Background":
         if self.parallel:
-            context = multiprocessing.get_context("fork")
+            context = multiprocessing.get_context(self.start)
             self.receiver, sender = context.Pipe(duplex=False)
             self.process = context.Process(target=_send_result, args=(sender, self.function, self.arguments))
             self.process.start()

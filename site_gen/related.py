@@ -12,11 +12,12 @@ The work is cached in two parts (both exact, so a cached result equals a fresh o
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from . import __version__
 from .files import load_pickle, save_pickle
@@ -35,8 +36,43 @@ BLOCK_CELLS = 2 ** 22          # scores per sparse product (queries × papers so
 CACHE_VERSION = 2   # 2: papers' texts known by Paper.text_digest
 
 
+TextKey = tuple[str, dt.date, bytes]   # a paper's id, date and Paper.text_digest: all this module needs of it
+
+
+def text_keys(papers: list[Paper]) -> list[TextKey]:
+    return [(p.id, p.date, p.text_digest) for p in papers]
+
+
 def _text(paper: Paper) -> str:
     return f"{paper.title}. {paper.title}. {paper.abstract}"
+
+
+class PaperTexts:
+    """The texts of papers compared, made from the papers themselves."""
+
+    def __init__(self, papers: list[Paper]):
+        self.by_id = {p.id: p for p in papers}
+
+    def __call__(self, keys: list[TextKey]) -> list[str]:
+        return [_text(self.by_id[key[0]]) for key in keys]
+
+
+class CachedTexts:
+    """The texts of papers compared, read back from the records cache (see content.PaperCopies):
+    what a process that does not share the build's papers compares."""
+
+    def __init__(self, copies: PaperCopies):
+        self.copies = copies
+
+    def __call__(self, keys: list[TextKey]) -> list[str]:
+        texts = []
+        for pid, day, digest in keys:
+            paper = self.copies.day(day).get(pid)
+            if paper is None or paper.text_digest != digest:
+                raise LookupError(f"the records cache no longer holds paper {pid} as this build read it "
+                                  "(is another build using the same state folder?)")
+            texts.append(_text(paper))
+        return texts
 
 
 def _count_terms(texts: list[str]) -> Any:
@@ -53,26 +89,27 @@ def _count_terms(texts: list[str]) -> Any:
     return rows
 
 
-_COUNTED: tuple[list[Paper], Any] = ([], None)   # what _term_counts() hands to forked workers
+Texts = Callable[[list[TextKey]], list[str]]   # PaperTexts or CachedTexts
+
+_COUNTED: tuple[list[TextKey], Texts | None] = ([], None)   # what _term_counts() hands to forked workers
 
 
 def _count_terms_of(span: tuple[int, int]) -> Any:
-    papers, copy = _COUNTED
-    return _count_terms([_text(copy(p)) for p in papers[span[0]:span[1]]])
+    keys, texts = _COUNTED
+    return _count_terms(texts(keys[span[0]:span[1]]))
 
 
-def _term_counts(papers: list[Paper], copies: PaperCopies | None) -> Any:
-    """_count_terms() of the papers' texts, on every core when there are many (each row is its own text's).
-    Each worker makes the texts of its own papers (made here, all of them would be held at once),
-    from its own copies of them when it can (see PaperCopies)."""
+def _term_counts(keys: list[TextKey], texts: Texts) -> Any:
+    """_count_terms() of these papers' texts, on every core when there are many (each row is its own
+    text's). Each worker makes the texts of its own papers: made here, all would be held at once."""
     global _COUNTED
     from scipy.sparse import vstack
-    if len(papers) < PARALLEL_MIN_PAPERS:
-        return _count_terms([_text(p) for p in papers])
+    if len(keys) < PARALLEL_MIN_PAPERS:
+        return _count_terms(texts(keys))
     import sklearn.feature_extraction.text  # noqa: F401 (imported before the fork, not in each worker)
-    _COUNTED = (papers, copies.of if copies else (lambda paper: paper))
+    _COUNTED = (keys, texts)
     try:
-        spans = [(i, i + 2000) for i in range(0, len(papers), 2000)]
+        spans = [(i, i + 2000) for i in range(0, len(keys), 2000)]
         return vstack(map_on_every_core(_count_terms_of, spans)).tocsr()
     finally:
         _COUNTED = ([], None)
@@ -98,19 +135,18 @@ def _load_cache(path: Path | None, count: int) -> RelatedCache:
     return RelatedCache(_settings(count))
 
 
-def _counts_in_order(papers: list[Paper], digests: list[bytes], cache: RelatedCache,
-                     copies: PaperCopies | None) -> Any:
-    """Term-count rows for `papers`, in order: cached rows where the text is unchanged, the rest counted."""
+def _counts_in_order(keys: list[TextKey], texts: Texts, cache: RelatedCache) -> Any:
+    """Term-count rows for these papers, in order: cached rows where the text is unchanged, the rest counted."""
     import numpy as np
     from scipy.sparse import vstack
     known = {(pid, digest): row for row, (pid, digest) in enumerate(zip(cache.ids, cache.digests))}
-    missing = [i for i, (p, d) in enumerate(zip(papers, digests)) if (p.id, d) not in known]
-    fresh = _term_counts([papers[i] for i in missing], copies) if missing else None
+    missing = [i for i, (pid, _, digest) in enumerate(keys) if (pid, digest) not in known]
+    fresh = _term_counts([keys[i] for i in missing], texts) if missing else None
     stacked = cache.counts if fresh is None else fresh if cache.counts is None else vstack([cache.counts, fresh]).tocsr()
     offset = 0 if cache.counts is None else cache.counts.shape[0]
     fresh_row = {i: offset + n for n, i in enumerate(missing)}
-    order = np.array([fresh_row[i] if i in fresh_row else known[(p.id, d)]
-                      for i, (p, d) in enumerate(zip(papers, digests))], dtype=np.int64)
+    order = np.array([fresh_row[i] if i in fresh_row else known[(pid, digest)]
+                      for i, (pid, _, digest) in enumerate(keys)], dtype=np.int64)
     in_place = len(order) == stacked.shape[0] and bool((order == np.arange(len(order))).all())
     return stacked if in_place else stacked[order]   # a new day is appended: no copy of the rest
 
@@ -212,32 +248,36 @@ def _compute_days(days: list[tuple[str, int, int, str]], shared: tuple,
             for day, (key, lists) in computed.items()}
 
 
-def _day_spans(ordered: list[Paper], digests: list[bytes], settings: tuple) -> Iterator[tuple[str, int, int, str]]:
+def _day_spans(ordered: list[TextKey], settings: tuple) -> Iterator[tuple[str, int, int, str]]:
     """(day, start, end, chain key) for each day of `ordered`: the key covers the day and every day before."""
     chain = hashlib.blake2b(repr(settings).encode(), digest_size=16)
     start = 0
-    for day, group in itertools.groupby(ordered, key=lambda p: p.date):
+    for day, group in itertools.groupby(ordered, key=lambda key: key[1]):
         end = start + sum(1 for _ in group)
-        for paper, digest in zip(ordered[start:end], digests[start:end]):
-            chain.update(paper.id.encode() + b"\0" + digest)
+        for pid, _, digest in ordered[start:end]:
+            chain.update(pid.encode() + b"\0" + digest)
         yield str(day), start, end, chain.hexdigest()
         start = end
 
 
-def related_papers(papers: list[Paper], count: int = 5, cache: Path | None = None,
-                   copies: PaperCopies | None = None) -> dict[str, list[str]]:
+def related_papers(papers: list[Paper], count: int = 5, cache: Path | None = None) -> dict[str, list[str]]:
     """paper id → the ids of up to `count` most similar papers of its day or before, most similar first
     (ties: the older paper)."""
-    if len(papers) < 2 or count < 1:
+    return find_related(text_keys(papers), PaperTexts(papers), count, cache)
+
+
+def find_related(keys: list[TextKey], texts: Texts, count: int = 5, cache: Path | None = None) -> dict[str, list[str]]:
+    """related_papers() of the papers known by these keys, their texts made by `texts`."""
+    if len(keys) < 2 or count < 1:
         return {}
-    ordered = sorted(papers, key=lambda p: (p.date, p.id))
-    digests = [p.text_digest for p in ordered]   # never the texts: a forked process would copy them
+    ordered = sorted(keys, key=lambda key: (key[1], key[0]))
     stored = _load_cache(cache, count)
-    counts = _counts_in_order(ordered, digests, stored, copies)
+    counts = _counts_in_order(ordered, texts, stored)
     squares = counts.data * counts.data
-    ids = [p.id for p in ordered]
+    ids = [key[0] for key in ordered]
+    digests = [key[2] for key in ordered]
     result = RelatedCache(stored.settings, ids, digests, counts)
-    spans = list(_day_spans(ordered, digests, stored.settings))
+    spans = list(_day_spans(ordered, stored.settings))
     todo = [span for span in spans if stored.days.get(span[0], ("",))[0] != span[3]]
     computed = _compute_days(todo, (counts, squares, count), ids) if todo else {}
     result.days = {day: computed[day] if day in computed else stored.days[day] for day, _, _, _ in spans}

@@ -361,8 +361,8 @@ def test_related_papers_are_the_same_when_computed_on_every_core_and_in_small_bl
     monkeypatch.setattr(related, "PARALLEL_MIN_DAYS", 1)
     monkeypatch.setattr(related, "BLOCK_CELLS", 1)   # a day's queries in several products
     assert one_process and related.related_papers(papers) == one_process
-    copies = PaperCopies(papers, tmp_path / "content", tmp_path / "records")
-    assert related.related_papers(papers, copies=copies) == one_process
+    copies = PaperCopies(papers, tmp_path / "content", tmp_path / "records")   # what a build's process reads
+    assert related.find_related(related.text_keys(papers), related.CachedTexts(copies)) == one_process
 
 
 def _fails(message: str) -> None:
