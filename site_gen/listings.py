@@ -12,7 +12,7 @@ from .records import Paper
 from .urls import Urls
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Listing:
     location: str                 # first page: "categories/cs.LG/"
     title: str
@@ -26,7 +26,7 @@ class Listing:
     stable_pages: bool = True     # grows only at the front (newest first): see listing_pages()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ListingPage:
     """One page of a listing: which of its papers it shows and where it sits in reading order."""
     location: str

@@ -30,16 +30,17 @@ class Tree:
     def __init__(self, root: Path, manifest: Manifest):
         self.root = root
         self.manifest = manifest
-        self._folders: set[Path] = set()
+        self._folders: set[str] = set()   # made by this process (strings: a Path object takes ten times more)
 
     def path(self, location: str) -> Path:
         return self.root / Urls.file_for(location)
 
     def _prepare(self, location: str) -> Path:
         path = self.path(location)
-        if path.parent not in self._folders:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._folders.add(path.parent)
+        folder = os.path.dirname(path)
+        if folder not in self._folders:
+            os.makedirs(folder, exist_ok=True)
+            self._folders.add(folder)
         try:
             path.unlink()  # never write through a hard link shared with the live tree
         except FileNotFoundError:

@@ -80,7 +80,8 @@ class PagePlanner:
         self.urls = urls
         self.views = views
         self.related = related or {}
-        self._pages: dict[str, list[ListingPage]] = {}   # listing location → its pages
+        # The pages of the listing asked last: a listing's pages are planned, and rendered, one after another.
+        self._pages: tuple[str, list[ListingPage]] = ("", [])
 
     def feeds_of(self, listing: Listing) -> FeedLinks:
         names = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
@@ -100,10 +101,9 @@ class PagePlanner:
         return list(paged_listings(self.catalog))
 
     def pages_of(self, listing: Listing) -> list[ListingPage]:
-        pages = self._pages.get(listing.location)
-        if pages is None:
-            pages = self._pages[listing.location] = listing_pages(listing, self.config.per_page)
-        return pages
+        if self._pages[0] != listing.location:
+            self._pages = (listing.location, listing_pages(listing, self.config.per_page))
+        return self._pages[1]
 
     def plan(self) -> list[tuple]:
         """Every page of the site as a small spec, in site order; `page(spec)` makes the page.
