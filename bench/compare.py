@@ -5,8 +5,12 @@
 Each commit's site_gen/ and templates/ are taken with `git archive` into the scratch folder and put on
 PYTHONPATH; every build starts from an empty state folder and output, on the site `run.py` measures
 (search off, related papers on). The table gives each build's wall and CPU seconds and the peak RSS
-and PSS of its whole process tree (run.py's measure()), then the last commit's figures as ratios of
+and PSS of its whole process tree (run.py's measure()), then each other commit's figures as ratios of
 the first's.
+
+Name a commit more than once to build it more than once: the ratios are of each commit's mean. On
+a machine that slows down under sustained load (this project's did, by up to 25 % over a few minutes
+of builds), `A B B A` cancels a steady drift that `A B` would count against B.
 """
 from __future__ import annotations
 
@@ -51,18 +55,27 @@ def main() -> None:
     print(f"### {count:,} papers, clean builds one after the other\n")
     print("| commit | wall s | CPU s | peak RSS MiB | peak PSS MiB |")
     print("|---|---:|---:|---:|---:|")
-    results = []
+    results: dict[str, list] = {}
+    codes = {commit: checkout(commit, args.work) for commit in dict.fromkeys(args.commits)}
     for commit in args.commits:
-        code = checkout(commit, args.work)
         for leftover in ("state", "output", ".output.site-gen-a", ".output.site-gen-b"):
             path = site / leftover
             shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink(missing_ok=True)
         settle_disk()
-        results.append(site_gen(site, None, code))
-        print(f"| {commit} | {figures(results[-1])} |", flush=True)
-    first, last = results[0], results[-1]
-    print(f"\n{args.commits[-1]} / {args.commits[0]}: wall {last.wall / first.wall:.3f}x, "
-          f"peak PSS {last.peak_pss / first.peak_pss:.3f}x, peak RSS {last.peak_rss / first.peak_rss:.3f}x")
+        results.setdefault(commit, []).append(site_gen(site, None, codes[commit]))
+        print(f"| {commit} | {figures(results[commit][-1])} |", flush=True)
+    baseline, *others = results
+    print()
+    for commit in others:
+        ratio = {name: mean(results[commit], name) / mean(results[baseline], name)
+                 for name in ("wall", "cpu", "peak_pss", "peak_rss")}
+        print(f"{commit} / {baseline}: wall {ratio['wall']:.3f}x, CPU {ratio['cpu']:.3f}x, "
+              f"peak PSS {ratio['peak_pss']:.3f}x, peak RSS {ratio['peak_rss']:.3f}x "
+              f"(means of {len(results[commit])} and {len(results[baseline])} builds)")
+
+
+def mean(measured: list, name: str) -> float:
+    return sum(getattr(m, name) for m in measured) / len(measured)
 
 
 if __name__ == "__main__":

@@ -97,15 +97,16 @@ def _day_digest(papers: list[Paper]) -> bytes:
 
 
 class PaperCopies:
-    """A forked worker's own copies of the build's papers, read back from the cache, a day at a time.
+    """A process's own copies of the build's papers, read back from the cache, a day at a time.
 
     A forked process shares its parent's papers copy-on-write, but reading a Python object
     writes to it (its reference count): a render worker that read every field of every paper
     would end up holding its own copy of the memory they fill, a third of a GB at 100,000
-    papers. Its own copies of a day's papers are freed when it moves on to the next day.
+    papers. Its own copies of a day's papers are freed when it moves on to the next day. (The
+    related-papers process, spawned rather than forked, reads every text it compares this way.)
 
     A day's copies are used only when they are exactly the build's papers (the digests of every
-    record of the day agree); otherwise the build's own paper is used.
+    record of the day agree); otherwise there are none, and a forked worker uses the build's own.
     """
 
     def __init__(self, papers: list[Paper], content: Path, cache: Path):

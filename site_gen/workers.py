@@ -104,8 +104,9 @@ class Worker:
     def render_fragments(self, stale: list[Stale]) -> list[tuple[str, str, str, str]]:
         """FragmentStore rows (kind, paper id, key, body) of these stale fragments."""
         papers = self.job.catalog.papers
-        cards = [(self.paper(papers[i]), kinds, key) for i, kinds, key in stale if kinds != FeedWriter.ENTRY_KINDS]
-        entries = [(self.paper(papers[i]), kinds, key) for i, kinds, key in stale if kinds == FeedWriter.ENTRY_KINDS]
+        own = {i: self.paper(papers[i]) for i, _, _ in stale}   # in paper order: each day is read once
+        cards = [(own[i], kinds, key) for i, kinds, key in stale if kinds != FeedWriter.ENTRY_KINDS]
+        entries = [(own[i], kinds, key) for i, kinds, key in stale if kinds == FeedWriter.ENTRY_KINDS]
         rendered = [self.views.render_cards(paper, kinds) for paper, kinds, _ in cards]
         rendered += self.feeds.render_entries([paper for paper, _, _ in entries])
         return [(kind, paper.id, key, bodies[kind])

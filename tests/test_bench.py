@@ -42,9 +42,10 @@ def test_two_commits_are_compared_by_clean_builds_of_one_corpus(tmp_path):
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True,
                           check=True).stdout.strip()
     result = subprocess.run([sys.executable, str(BENCH / "compare.py"), "--size", "1000", "--work", str(tmp_path),
-                             "HEAD", head], capture_output=True, text=True, timeout=600)
+                             "HEAD", head, head, "HEAD"], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     rows = [line for line in result.stdout.splitlines() if re.fullmatch(r"\| \S+ \| [\d.]+ \| [\d.]+ \| [\d,]+ \| [\d,]+ \|", line)]
-    assert [row.split("|")[1].strip() for row in rows] == ["HEAD", head]
-    assert re.search(rf"{head} / HEAD: wall [\d.]+x, peak PSS [\d.]+x, peak RSS [\d.]+x", result.stdout)
+    assert [row.split("|")[1].strip() for row in rows] == ["HEAD", head, head, "HEAD"]
+    assert re.search(rf"{head} / HEAD: wall [\d.]+x, CPU [\d.]+x, peak PSS [\d.]+x, peak RSS [\d.]+x "
+                     r"\(means of 2 and 2 builds\)", result.stdout)
     assert (tmp_path / "site-1000" / "output" / "index.html").is_file()
