@@ -32,7 +32,7 @@ FEATURES = 2 ** 20
 PARALLEL_MIN_PAPERS = 10_000   # fewer are counted faster than worker processes start
 PARALLEL_MIN_DAYS = 8
 BLOCK_CELLS = 2 ** 22          # scores per sparse product (queries × papers so far): they are dense
-                               # enough that this bounds a worker's memory (~100 MB), at any size
+                               # enough that this bounds a worker's memory for them (~50 MB), at any size
 CACHE_VERSION = 2   # 2: papers' texts known by Paper.text_digest
 
 
