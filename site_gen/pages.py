@@ -75,7 +75,7 @@ class PagePlanner:
                  related: Mapping[str, list[Paper]] | None = None,
                  paper_copy: Callable[[Paper], Paper] | None = None):
         self.catalog = catalog
-        self.paper_copy = paper_copy or (lambda paper: paper)   # what a paper page is made from
+        self.paper_copy = paper_copy   # what a paper page is made from, when not the catalog's paper
         self.config = config
         self.urls = urls
         self.views = views
@@ -130,7 +130,8 @@ class PagePlanner:
             listing = self.listings[args[0]]
             return self.listing_page(listing, self.pages_of(listing)[args[1]])
         if kind == "paper":
-            return self.paper_page(self.paper_copy(self.catalog.papers[args[0]]))
+            paper = self.catalog.papers[args[0]]
+            return self.paper_page(self.paper_copy(paper) if self.paper_copy else paper)
         return {"home": self.home, "archive": self.days_archive, "feeds": self.feeds_index,
                 "search": self.search_page, "404": self.not_found}[kind]()
 
