@@ -111,8 +111,9 @@ def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT
     if trees.live_inputs() == inputs:                                     # 0. nothing changed at all
         return BuildReport(0, 0, 0, 0, time.perf_counter() - clock.started, up_to_date=True)
     live = trees.live()
-    papers = load_content(content, cache=state / "records")                # 1. read and validate records
-    copies = PaperCopies(papers, content, state / "records")            #    (workers read their own back)
+    records_cache = state / "records"
+    papers = load_content(content, cache=records_cache)                   # 1. read and validate records
+    copies = PaperCopies(papers, content, records_cache)                  #    (workers read their own back)
     clock("records")
     config = replace(config, search=config.search and bool(papers))     # nothing to search on an empty site
     signature = build_signature(config)                                   # what every page depends on
