@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from itertools import groupby
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Iterator, Mapping
 
 from .catalog import Catalog, Day, Taxonomy
 from .config import SiteConfig
@@ -72,10 +72,8 @@ class Pagination:
 
 class PagePlanner:
     def __init__(self, catalog: Catalog, config: SiteConfig, urls: Urls, views: Views | None,
-                 related: Mapping[str, list[Paper]] | None = None,
-                 paper_copy: Callable[[Paper], Paper] | None = None):
+                 related: Mapping[str, list[Paper]] | None = None):
         self.catalog = catalog
-        self.paper_copy = paper_copy   # what a paper page is made from, when not the catalog's paper
         self.config = config
         self.urls = urls
         self.views = views
@@ -130,8 +128,7 @@ class PagePlanner:
             listing = self.listings[args[0]]
             return self.listing_page(listing, self.pages_of(listing)[args[1]])
         if kind == "paper":
-            paper = self.catalog.papers[args[0]]
-            return self.paper_page(self.paper_copy(paper) if self.paper_copy else paper)
+            return self.paper_page(self.catalog.papers[args[0]])
         return {"home": self.home, "archive": self.days_archive, "feeds": self.feeds_index,
                 "search": self.search_page, "404": self.not_found}[kind]()
 

@@ -107,14 +107,15 @@ class Cards:
 
 
 class LazyDetail:
-    """A paper's detail view, built when the paper page is rendered; fingerprinted by the paper's key."""
+    """A paper's detail view, built (from the process's own copy of the paper) when the paper page
+    is rendered; fingerprinted by the paper's key."""
 
     def __init__(self, views: "Views", paper: Paper):
         self.views, self.paper = views, paper
 
     @functools.cached_property
     def _detail(self) -> PaperDetail:
-        return self.views.detail(self.paper)
+        return self.views.detail(self.views.own_copy(self.paper))
 
     def __getattr__(self, name: str):
         return getattr(self._detail, name)
@@ -125,17 +126,21 @@ class LazyDetail:
 
 class LazyExcerpt:
     """A paper's excerpt (for meta descriptions), or `fallback` for a paper without an abstract;
-    made only when a page is rendered. An unchanged page never reads the abstract: in a forked
-    worker that would copy the memory holding it."""
+    made only when a page is rendered, from the process's own copy of the paper."""
 
     def __init__(self, views: "Views", paper: Paper, fallback: str):
         self.views, self.paper, self.fallback = views, paper, fallback
 
     def __str__(self) -> str:
-        return markup.excerpt(self.paper.abstract) if self.paper.abstract.strip() else self.fallback
+        abstract = self.views.own_copy(self.paper).abstract
+        return markup.excerpt(abstract) if abstract.strip() else self.fallback
 
     def fingerprint(self) -> str:
         return self.views.paper_key(self.paper)
+
+
+def _itself(paper: Paper) -> Paper:
+    return paper
 
 
 def paper_keys(catalog: Catalog) -> dict[str, str]:
@@ -163,13 +168,17 @@ class Views:
     CARD_KINDS = ("card:h2", "card:h3")   # fragments: cards on listings; under "Related papers"
 
     def __init__(self, catalog: Catalog, urls: Urls, render_fragment: Callable[[str, dict], str],
-                 card_digest: str, fragments: FragmentStore, keys: Mapping[str, str]):
+                 card_digest: str, fragments: FragmentStore, keys: Mapping[str, str],
+                 own_copy: Callable[[Paper], Paper] | None = None):
         self.catalog = catalog
         self.urls = urls
         self.render_fragment = render_fragment
         self.card_digest = card_digest  # of card.html, which every page with cards depends on
         self.fragments = fragments      # rendered cards, by paper
         self.keys = keys                # paper id → paper_keys()
+        # What a paper's detail and excerpt are read from. A forked worker reads its own copies
+        # (content.PaperCopies): reading the build's papers would copy the memory they fill.
+        self.own_copy = own_copy or _itself
 
     def paper_key(self, paper: Paper) -> str:
         return self.keys[paper.id]

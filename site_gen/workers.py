@@ -72,14 +72,12 @@ class Worker:
 
     def __init__(self, job: RenderJob, forked: bool = False):
         self.job = job
-        # A forked worker renders a paper from its own copy: reading the build's would copy its memory.
-        self.paper = job.copies.of if forked and job.copies else _same_paper
         self.renderer = Renderer(job.site, job.config.templates)
         self.render = self.renderer.render
         self.fragments = FragmentStore(job.fragments)
         self.views = Views(job.catalog, job.urls, self.render, self.renderer.template_digest(Views.CARD),
-                           self.fragments, job.keys)
-        self.planner = PagePlanner(job.catalog, job.config, job.urls, self.views, job.related, self.paper)
+                           self.fragments, job.keys, job.copies.of if forked and job.copies else None)
+        self.planner = PagePlanner(job.catalog, job.config, job.urls, self.views, job.related)
         self.feeds = FeedWriter(job.config, job.urls, self.fragments)
         self.feed_listings: list[Listing] = list(feed_listings(job.catalog, job.config))
 
@@ -104,7 +102,7 @@ class Worker:
     def render_fragments(self, stale: list[Stale]) -> list[tuple[str, str, str, str]]:
         """FragmentStore rows (kind, paper id, key, body) of these stale fragments."""
         papers = self.job.catalog.papers
-        own = {i: self.paper(papers[i]) for i, _, _ in stale}   # in paper order: each day is read once
+        own = {i: self.views.own_copy(papers[i]) for i, _, _ in stale}   # in paper order: each day is read once
         cards = [(own[i], kinds, key) for i, kinds, key in stale if kinds != FeedWriter.ENTRY_KINDS]
         entries = [(own[i], kinds, key) for i, kinds, key in stale if kinds == FeedWriter.ENTRY_KINDS]
         rendered = [self.views.render_cards(paper, kinds) for paper, kinds, _ in cards]
@@ -124,7 +122,7 @@ class Worker:
         rendered = not self._reuse(page.location, print_)
         if rendered:
             self.job.tree.write(page.location, self.render(page.template, page.context))
-        search_key = self.planner.views.search_key(page.context["paper"].paper) \
+        search_key = self.views.search_key(self.views.own_copy(page.context["paper"].paper)) \
             if self.job.config.search and page.context["page"].searchable else None
         return Written(page.location, print_, page.lastmod, rendered, True, search_key)
 
@@ -149,10 +147,6 @@ class Worker:
             else:
                 written.append(self.page(spec))
         return written
-
-
-def _same_paper(paper: Paper) -> Paper:
-    return paper
 
 
 _WORKER: Worker | None = None   # made in the parent before the fork; each worker inherits it
