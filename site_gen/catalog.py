@@ -12,6 +12,7 @@ from . import __version__
 from .arxiv_categories import ARXIV_CATEGORY_NAMES
 from .config import TAXONOMIES, SiteConfig, TopicRule
 from .files import load_pickle, save_pickle
+from .processes import collection_paused
 from .records import Paper
 from .slugs import slugify, unique_slugs
 
@@ -198,6 +199,7 @@ def cached_topic_matcher(rules: tuple[TopicRule, ...], papers: list[Paper], cach
     return matcher
 
 
+@collection_paused()
 def build_catalog(papers: list[Paper], config: SiteConfig, topics_cache: Path | None = None) -> Catalog:
     ordered = sorted(papers, key=newest_first)
     days = [Day(date, sorted(group, key=most_voted_first))

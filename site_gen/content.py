@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .errors import Problem, ValidationError
 from .files import Stamp, load_pickle, save_pickle, stamp, unchanged
-from .processes import map_on_every_core
+from .processes import collection_paused, map_on_every_core
 from .records import Paper, day_file_path, duplicate_id_problems, read_day_file
 
 
@@ -23,6 +23,7 @@ def day_files(content: Path) -> list[Path]:
     return sorted((content / "papers").glob("*/*.yaml"))
 
 
+@collection_paused()
 def load_content(content: Path, cache: Path | None = None) -> list[Paper]:
     """Every paper under content/, validated; raises ValidationError listing all problems.
 

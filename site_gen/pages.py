@@ -15,7 +15,7 @@ from .incremental import fingerprint
 from .listings import Listing, ListingPage, feed_kinds, feed_listings, listing_pages, paged_listings
 from .records import Paper
 from .urls import Urls
-from .views import LazyDetail, LazyExcerpt, Link, Views, date_label, date_range_label
+from .views import Cards, LazyDetail, LazyExcerpt, Link, Views, date_label, date_range_label
 
 RECENT_DAYS = 7
 FEED_TYPES = {"rss": "application/rss+xml", "atom": "application/atom+xml", "json": "application/feed+json"}
@@ -59,7 +59,7 @@ class PageMeta:
 class Page:
     location: str
     template: str
-    context: dict[str, Any]
+    context: Mapping[str, Any]
     lastmod: str | None = None  # newest record date shown, for the sitemap
 
 
@@ -68,6 +68,34 @@ class Pagination:
     label: str | None       # "Page 2 of 5", "Page 3", or None on a listing's first page of stable pages
     prev_url: str | None
     next_url: str | None
+
+
+class PaperPageContext(Mapping[str, Any]):
+    """A paper page's context, made only when the page is rendered (most of a site's pages are
+    paper pages, and most of them are unchanged in a build).
+
+    Its fingerprint is what PagePlanner.paper_context() makes the context from: the paper's key
+    (its record and terms) and its related papers' cards. Everything else the context holds comes
+    from the config, which is in every page's fingerprint already (the build's signature)."""
+
+    def __init__(self, planner: "PagePlanner", paper: Paper):
+        self.planner, self.paper = planner, paper
+
+    @functools.cached_property
+    def _context(self) -> dict[str, Any]:
+        return self.planner.paper_context(self.paper)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._context[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._context)
+
+    def __len__(self) -> int:
+        return len(self._context)
+
+    def fingerprint(self) -> tuple:
+        return (self.planner.views.paper_key(self.paper), self.planner.related_cards(self.paper).fingerprint())
 
 
 class PagePlanner:
@@ -224,15 +252,20 @@ class PagePlanner:
         return Page(at.location, "listing.html", context, dates[-1].isoformat() if dates else None)
 
     def paper_page(self, paper: Paper) -> Page:
-        location = Urls.paper(paper.id)
-        context = {
-            "page": self.meta(paper.title, location, LazyExcerpt(self.views, paper, self.config.description),
+        return Page(Urls.paper(paper.id), "paper.html", PaperPageContext(self, paper), paper.date.isoformat())
+
+    def paper_context(self, paper: Paper) -> dict[str, Any]:
+        """Made of the paper, its related papers' cards and the build's config alone: see PaperPageContext."""
+        return {
+            "page": self.meta(paper.title, Urls.paper(paper.id), LazyExcerpt(self.views, paper, self.config.description),
                               og_type="article", searchable=True),
             "paper": LazyDetail(self.views, paper),
             "day_url": self.urls.link(Urls.day(paper.date)),
-            "related": self.views.cards(self.related.get(paper.id, []), heading="h3"),
+            "related": self.related_cards(paper),
         }
-        return Page(location, "paper.html", context, paper.date.isoformat())
+
+    def related_cards(self, paper: Paper) -> Cards:
+        return self.views.cards(self.related.get(paper.id, []), heading="h3")
 
     def feeds_index(self) -> Page:
         groups: dict[str, list[dict]] = {}

@@ -3,10 +3,12 @@
 Builds fork (never spawn) so that a child shares the parent's papers copy-on-write."""
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import gc
 import multiprocessing
 import os
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 
 class Background:
@@ -82,3 +84,17 @@ def release_freed_memory() -> None:
         ctypes.CDLL(None).malloc_trim(0)
     except (AttributeError, OSError):   # not glibc: nothing to ask
         pass
+
+
+@contextlib.contextmanager
+def collection_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a large site's papers and catalog are made: they are
+    millions of objects without reference cycles, which every full collection would walk again
+    (a third of the time of reading and grouping 100,000 papers)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

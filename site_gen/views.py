@@ -12,6 +12,7 @@ from markupsafe import Markup
 from . import markup
 from .catalog import Catalog, Taxonomy, Term
 from .fragments import FragmentStore
+from .processes import collection_paused
 from .records import Paper
 from .urls import Urls
 
@@ -143,18 +144,19 @@ def _itself(paper: Paper) -> Paper:
     return paper
 
 
+@collection_paused()
 def paper_keys(catalog: Catalog) -> dict[str, str]:
     """Paper id → a key of everything its card and detail show: the record and its terms (their
     slugs and names). Made once per build, before the workers are forked."""
-    keys = {}
-    for paper in catalog.papers:
-        digest = hashlib.blake2b(paper.digest.encode(), digest_size=16)
-        for taxonomy in Views.TAXONOMIES:
-            digest.update(f"\x1d{taxonomy}".encode())
-            for term in catalog.terms(paper, taxonomy):
-                digest.update(f"\x1e{term.slug}\x1f{term.name}".encode())
-        keys[paper.id] = digest.hexdigest()
-    return keys
+    texts = {paper.id: [paper.digest] for paper in catalog.papers}
+    for key in Views.TAXONOMIES:
+        taxonomy = catalog.taxonomies.get(key)
+        labels = {id(term): f"\x1e{term.slug}\x1f{term.name}" for term in taxonomy.terms} if taxonomy else {}
+        of_paper = taxonomy.of_paper if taxonomy else {}
+        for paper_id, text in texts.items():
+            text.append(f"\x1d{key}" + "".join([labels[id(term)] for term in of_paper.get(paper_id, ())]))
+    return {paper_id: hashlib.blake2b("".join(text).encode(), digest_size=16).hexdigest()
+            for paper_id, text in texts.items()}
 
 
 class Views:

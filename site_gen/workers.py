@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping
@@ -26,13 +27,17 @@ from .incremental import fingerprint
 from .listings import Listing, feed_listings
 from .output import Tree
 from .pages import PagePlanner
-from .processes import release_freed_memory
+from .processes import collection_paused, release_freed_memory
 from .records import Paper
 from .render import Renderer, SiteView
 from .urls import Urls
 from .views import Views
 
 CHUNK = 256
+# A day's papers are read back from the cache (content.PaperCopies) for at least this many of its
+# stale fragments. For fewer (old papers newly among a new day's related papers), reading the
+# build's papers is quicker than reading the day, and copies the memory of those few papers only.
+COPY_MIN_PAPERS = 50
 
 Stale = tuple[int, tuple[str, ...], str]   # (paper index, fragment kinds, the key they must have)
 
@@ -81,6 +86,7 @@ class Worker:
         self.feeds = FeedWriter(job.config, job.urls, self.fragments)
         self.feed_listings: list[Listing] = list(feed_listings(job.catalog, job.config))
 
+    @collection_paused()
     def stale_fragments(self, stored: FragmentStore) -> list[Stale]:
         """The fragments some page or feed shows that the store lacks or holds as made from other
         inputs: every paper's card with an h2, the cards of related papers with an h3, the feed
@@ -102,7 +108,10 @@ class Worker:
     def render_fragments(self, stale: list[Stale]) -> list[tuple[str, str, str, str]]:
         """FragmentStore rows (kind, paper id, key, body) of these stale fragments."""
         papers = self.job.catalog.papers
-        own = {i: self.views.own_copy(papers[i]) for i, _, _ in stale}   # in paper order: each day is read once
+        per_day = Counter(papers[i].date for i, _, _ in stale)
+        # in paper order: each day is read once
+        own = {i: self.views.own_copy(papers[i]) if per_day[papers[i].date] >= COPY_MIN_PAPERS else papers[i]
+               for i, _, _ in stale}
         cards = [(own[i], kinds, key) for i, kinds, key in stale if kinds != FeedWriter.ENTRY_KINDS]
         entries = [(own[i], kinds, key) for i, kinds, key in stale if kinds == FeedWriter.ENTRY_KINDS]
         rendered = [self.views.render_cards(paper, kinds) for paper, kinds, _ in cards]
@@ -165,6 +174,7 @@ def _call(task: tuple[str, Any]) -> Any:
     return getattr(_WORKER, method)(argument)
 
 
+@collection_paused()
 def all_specs(job: RenderJob) -> list[tuple]:
     planner = PagePlanner(job.catalog, job.config, job.urls, None, job.related)
     feeds = [("feed", i) for i in range(sum(1 for _ in feed_listings(job.catalog, job.config)))]

@@ -133,6 +133,7 @@ def test_editing_one_record_rewrites_only_the_pages_that_show_it(tmp_path):
     changed = {f for f in after_files if before_files.get(f) != after_files[f]}
     assert rewritten == changed and report.rendered == len(rewritten)
     assert "papers/p3/index.html" in rewritten and "days/2024-01-01/index.html" in rewritten
+    assert {f for f in rewritten if f.startswith("papers/")} - {"papers/p3/index.html"}  # p3 among related papers
     assert all("/papers/p3/" in after_files[f].decode() for f in rewritten)
     assert len(rewritten) < len(after) / 3
 
