@@ -256,6 +256,7 @@ class PagePlanner:
 
     def paper_context(self, paper: Paper) -> dict[str, Any]:
         """Made of the paper, its related papers' cards and the build's config alone: see PaperPageContext."""
+        paper = self.views.own_copy(paper)
         return {
             "page": self.meta(paper.title, Urls.paper(paper.id), LazyExcerpt(self.views, paper, self.config.description),
                               og_type="article", searchable=True),
