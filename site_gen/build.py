@@ -122,15 +122,16 @@ def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT
                     config.related, state / "related.pickle",                      #    a fresh process, from
                     start="spawn") as finding_related:                             #    texts in the cache
         catalog = build_catalog(papers, config, state / "topics.pickle")  # 3. papers are grouped by day
-        clock("catalog")                                                  #    and by taxonomy
+        keys = paper_keys(catalog)                                        #    and by taxonomy
+        clock("catalog")
         related = as_papers(finding_related.result(), catalog.papers)
         clock("related (waited for)")
     urls = Urls(config.base_url, config.base_path)
     tree = trees.next_tree()                                              # 4. the tree that is not live
-    job = RenderJob(catalog, config, site_view(config, urls), urls, related, paper_keys(catalog), signature,
+    job = RenderJob(catalog, config, site_view(config, urls), urls, related, keys, signature,
                     live, tree, state / "fragments.sqlite", copies)
     count = len(papers)
-    del papers, catalog, related, finding_related   # the job holds them alone: the pool releases them
+    del papers, catalog, related, keys, finding_related   # the job holds them alone: the pool releases them
     with RenderPool(job, jobs, progress) as pool:                         # 5. in parallel:
         pool.update_fragments()                                           #    the stale cards, feed entries
         clock("fragments")
