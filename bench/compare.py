@@ -1,12 +1,17 @@
-"""Clean builds of one corpus by two (or more) commits of site-gen, one after the other, in one command.
+"""Builds of one corpus by two (or more) commits of site-gen, one after the other, in one command.
 
-    python bench/compare.py --size 100k BEFORE AFTER [--work DIR]
+    python bench/compare.py --size 100k BEFORE AFTER [--scenario clean|add-day] [--work DIR]
 
 Each commit's site_gen/ and templates/ are taken with `git archive` into the scratch folder and put on
-PYTHONPATH; every build starts from an empty state folder and output, on the site `run.py` measures
-(search off, related papers on). The table gives each build's wall and CPU seconds and the peak RSS
-and PSS of its whole process tree (run.py's measure()), then each other commit's figures as ratios of
-the first's.
+PYTHONPATH, and build the site `run.py` measures (search off, related papers on). The table gives each
+build's wall and CPU seconds and the peak RSS and PSS of its whole process tree (run.py's measure()),
+then each other commit's figures as ratios of the first's.
+
+--scenario clean (the default): every build starts from an empty state folder and output.
+--scenario add-day: each commit gets a site of its own (so that each reads only caches it wrote), built
+clean and then once more with one day added (the build that fills the second output tree); every
+measured build then adds one more day to that commit's site. A commit named twice adds two days, so
+`A B B A` measures each commit on the same two days.
 
 Name a commit more than once to build it more than once: the ratios are of each commit's mean. On
 a machine that slows down under sustained load (this project's did, by up to 25 % over a few minutes
@@ -19,8 +24,10 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Callable
 
-from run import BENCH, bench_site, figures, site_gen, size_of
+import corpus
+from run import BENCH, Measure, bench_site, figures, site_gen, size_of
 
 
 def checkout(commit: str, work: Path) -> Path:
@@ -48,21 +55,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("commits", nargs="+", help="git commits (or branches, tags), the baseline first")
     parser.add_argument("--size", default="10k", help="corpus size: 10k, 100k, 1m")
+    parser.add_argument("--scenario", choices=("clean", "add-day"), default="clean",
+                        help="clean builds from nothing, or adding one day to a built site")
     parser.add_argument("--work", type=Path, default=Path("/tmp/site-gen-compare"), help="scratch folder")
     args = parser.parse_args()
     count = size_of(args.size)
-    site = bench_site(count, args.work)
-    print(f"### {count:,} papers, clean builds one after the other\n")
+    codes = {commit: checkout(commit, args.work) for commit in dict.fromkeys(args.commits)}
+    build = clean_builds(count, args.work, codes) if args.scenario == "clean" else day_adding_builds(count, args.work, codes)
+    what = "clean builds" if args.scenario == "clean" else "one day added to a built site"
+    print(f"### {count:,} papers, {what}, one after the other\n")
     print("| commit | wall s | CPU s | peak RSS MiB | peak PSS MiB |")
     print("|---|---:|---:|---:|---:|")
     results: dict[str, list] = {}
-    codes = {commit: checkout(commit, args.work) for commit in dict.fromkeys(args.commits)}
     for commit in args.commits:
-        for leftover in ("state", "output", ".output.site-gen-a", ".output.site-gen-b"):
-            path = site / leftover
-            shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink(missing_ok=True)
         settle_disk()
-        results.setdefault(commit, []).append(site_gen(site, None, codes[commit]))
+        results.setdefault(commit, []).append(build(commit))
         print(f"| {commit} | {figures(results[commit][-1])} |", flush=True)
     baseline, *others = results
     print()
@@ -72,6 +79,36 @@ def main() -> None:
         print(f"{commit} / {baseline}: wall {ratio['wall']:.3f}x, CPU {ratio['cpu']:.3f}x, "
               f"peak PSS {ratio['peak_pss']:.3f}x, peak RSS {ratio['peak_rss']:.3f}x "
               f"(means of {len(results[commit])} and {len(results[baseline])} builds)")
+
+
+def clean_builds(count: int, work: Path, codes: dict[str, Path]) -> Callable[[str], Measure]:
+    """A build of one shared site from an empty state and output, by the commit named."""
+    site = bench_site(count, work)
+
+    def build(commit: str) -> Measure:
+        for leftover in ("state", "output", ".output.site-gen-a", ".output.site-gen-b"):
+            path = site / leftover
+            shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink(missing_ok=True)
+        return site_gen(site, None, codes[commit])
+    return build
+
+
+def day_adding_builds(count: int, work: Path, codes: dict[str, Path]) -> Callable[[str], Measure]:
+    """A build, by the commit named, of its own site with one more day than its last build had."""
+    sizes = {}
+    for index, (commit, code) in enumerate(codes.items()):
+        site = bench_site(count, work / f"add-day-{index}")
+        site_gen(site, None, code)
+        corpus.write_corpus(count + corpus.PER_DAY, site)
+        site_gen(site, None, code)
+        sizes[commit] = (site, count + corpus.PER_DAY)
+
+    def build(commit: str) -> Measure:
+        site, size = sizes[commit]
+        sizes[commit] = (site, size + corpus.PER_DAY)
+        corpus.write_corpus(size + corpus.PER_DAY, site)
+        return site_gen(site, None, codes[commit])
+    return build
 
 
 def mean(measured: list, name: str) -> float:
