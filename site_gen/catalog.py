@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from . import __version__
 from .arxiv_categories import ARXIV_CATEGORY_NAMES
@@ -199,13 +199,20 @@ def cached_topic_matcher(rules: tuple[TopicRule, ...], papers: list[Paper], cach
     return matcher
 
 
+def oldest_first(days: list[Day], names_of: Callable[[Paper], Iterable[str]]) -> Iterator[str]:
+    """Names by the first day they appear on, then alphabetically: slugs given in this order stay
+    put when a later day brings a name that slugs alike (it gets the -2)."""
+    for day in reversed(days):
+        yield from sorted({name for paper in day.papers for name in names_of(paper)})
+
+
 @collection_paused()
 def build_catalog(papers: list[Paper], config: SiteConfig, topics_cache: Path | None = None) -> Catalog:
     ordered = sorted(papers, key=newest_first)
     days = [Day(date, sorted(group, key=most_voted_first))
             for date, group in groupby(ordered, key=lambda p: p.date)]
-    author_slugs = unique_slugs([name for p in papers for name in p.authors]) if "authors" in config.taxonomies else {}
-    org_slugs = unique_slugs([p.organization for p in papers if p.organization]) \
+    author_slugs = unique_slugs(oldest_first(days, lambda p: p.authors)) if "authors" in config.taxonomies else {}
+    org_slugs = unique_slugs(oldest_first(days, lambda p: [p.organization] if p.organization else [])) \
         if "organizations" in config.taxonomies else {}
     makers = {
         "categories": lambda: build_taxonomy(

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Iterable
 
 from slugify import slugify as _slugify
 
@@ -12,11 +13,12 @@ def slugify(text: str, max_length: int = 80) -> str:
     return slug or "x-" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
 
 
-def unique_slugs(names: list[str]) -> dict[str, str]:
-    """Map each distinct name to a slug; names that slug alike get -2, -3 … in sorted order."""
+def unique_slugs(names: Iterable[str]) -> dict[str, str]:
+    """Map each distinct name to a slug; a name that slugs like an earlier one gets -2, -3 … in the
+    order given (oldest first, so that a newcomer never takes the URL a name already has)."""
     used: set[str] = set()
     result: dict[str, str] = {}
-    for name in sorted(set(names)):
+    for name in dict.fromkeys(names):
         base = slug = slugify(name)
         suffix = 1
         while slug in used:

@@ -246,6 +246,19 @@ def test_feeds_hold_the_newest_papers_with_record_dates(site):
     assert atom.entries[0].summary == "<p>Text</p>"
 
 
+def test_a_name_keeps_its_page_when_a_later_day_brings_a_name_that_slugs_alike(site):
+    site.day("2024-01-02", [paper("first", "First", authors=["Jörg Müller"], organization="Lab Ä")])
+    assert site.build().returncode == 0
+    assert "Jörg Müller" in site.read("authors/jorg-muller/index.html")
+    site.day("2024-01-03", [paper("second", "Second", authors=["Jorg Muller"], organization="Lab A")])
+    assert site.build().returncode == 0
+    assert "Jörg Müller" in site.read("authors/jorg-muller/index.html")   # the URL readers already have
+    assert "Jorg Muller" in site.read("authors/jorg-muller-2/index.html")
+    assert "Lab Ä" in site.read("organizations/lab-a/index.html")
+    assert "Lab A" in site.read("organizations/lab-a-2/index.html")
+    assert 'href="/authors/jorg-muller-2/"' in site.read("papers/second/index.html")
+
+
 def test_sitemap_lists_every_page(site):
     site.day("2024-01-01", [paper("a", "A"), paper("b", "B")])
     assert site.build().returncode == 0
