@@ -32,8 +32,8 @@ FEATURES = 2 ** 20
 PARALLEL_MIN_PAPERS = 10_000   # fewer are counted faster than worker processes start
 PARALLEL_MIN_DAYS = 8
 BLOCK_CELLS = 2 ** 22          # scores per sparse product (queries × papers so far): they are dense
-                               # enough that this bounds a worker's memory for them (~50 MB), at any size
-CACHE_VERSION = 2   # 2: papers' texts known by Paper.text_digest
+                               # enough that this bounds a worker's memory for them (~64 MB), at any size
+CACHE_VERSION = 3   # 2: papers' texts known by Paper.text_digest; 3: scores in float32, ties kept in order
 
 
 TextKey = tuple[str, dt.date, bytes]   # a paper's id, date and Paper.text_digest: all this module needs of it
@@ -162,10 +162,11 @@ def _prefix(matrix: Any, end: int, data: Any = None) -> Any:
 def _best(columns: Any, scores: Any, count: int) -> list[int]:
     """The `count` best-scoring columns, best first, ties by column (the older paper, then the lower id)."""
     import numpy as np
-    if columns.size > count:
-        top = np.argpartition(-scores, count)[:count + 1]
-        columns, scores = columns[top], scores[top]
-    return [column for _, column in sorted(zip(-np.round(scores, 6), columns.tolist()))[:count]]
+    rounded = np.round(scores, 6)
+    if columns.size > count:   # every column tied with the count-th best goes on to the sort
+        kept = rounded >= -np.partition(-rounded, count - 1)[count - 1]
+        columns, rounded = columns[kept], rounded[kept]
+    return [column for _, column in sorted(zip(-rounded, columns.tolist()))[:count]]
 
 
 def _day_lists(counts: Any, squares: Any, frequency: Any, start: int, end: int, count: int) -> dict[int, list[int]]:
@@ -178,15 +179,16 @@ def _day_lists(counts: Any, squares: Any, frequency: Any, start: int, end: int, 
     candidates = _prefix(counts, end)
     norms = np.sqrt(_prefix(counts, end, squares) @ weights)
     norms[norms == 0] = 1
-    candidates_by_term = candidates.T.tocsr()
     lists: dict[int, list[int]] = {}
     block = max(8, BLOCK_CELLS // end)
     for block_start in range(start, end, block):
         block_end = min(block_start + block, end)
-        queries = counts[block_start:block_end].astype(np.float64)
-        queries.data *= weights[queries.indices]
+        queries = counts[block_start:block_end].copy()   # a slice of every row would be `counts` itself
+        queries.data *= weights[queries.indices].astype(np.float32)
         queries.eliminate_zeros()
-        scores = (queries @ candidates_by_term).tocsr()
+        # Papers × queries, then turned: queries × papers would need every paper's counts transposed
+        # (a copy as large as the counts, each day), and float32 as the counts are (no float64 copy).
+        scores = (candidates @ queries.T).T.tocsr()
         for row in range(scores.shape[0]):
             index = block_start + row
             begin, stop = scores.indptr[row], scores.indptr[row + 1]

@@ -358,6 +358,17 @@ def test_related_papers_are_chosen_on_the_papers_day_and_kept(site):
     assert related_titles(site.read("papers/c/index.html"))[0] == "Crop yields and soil"
 
 
+def test_related_papers_tied_in_similarity_are_the_oldest_then_the_lowest_ids():
+    def papers_like(prefix: str, title: str, abstract: str) -> list[Paper]:
+        return [Paper(id=f"{prefix}{i:02d}", title=title, date=dt.date(2024, 1, 1 + i // 10), abstract=abstract)
+                for i in range(40)]   # ten a day, every one of them as similar as the others
+    papers = papers_like("p", "Sparse attention", "Sparse attention cuts the cost of transformers on long texts.")
+    papers += papers_like("x", "Soil moisture", "Radar satellites measure soil moisture in fields of crops.")
+    lists = related.related_papers(papers, count=3)
+    assert lists["p05"] == ["p00", "p01", "p02"] and lists["p00"] == ["p01", "p02", "p03"]
+    assert lists["p39"] == ["p00", "p01", "p02"] and lists["x12"] == ["x00", "x01", "x02"]
+
+
 def test_related_papers_are_the_same_when_computed_on_every_core_and_in_small_blocks(monkeypatch, tmp_path):
     rng = random.Random(7)
     words = "sparse attention diffusion images soil moisture crops graphs speech robots text audio".split()
