@@ -255,7 +255,8 @@ class PagePlanner:
         return Page(Urls.paper(paper.id), "paper.html", PaperPageContext(self, paper), paper.date.isoformat())
 
     def paper_context(self, paper: Paper) -> dict[str, Any]:
-        """Made of the paper, its related papers' cards and the build's config alone: see PaperPageContext."""
+        """Made of the paper (the process's own copy: see Views.own_copy), its related papers' cards
+        and the build's config alone: see PaperPageContext."""
         paper = self.views.own_copy(paper)
         return {
             "page": self.meta(paper.title, Urls.paper(paper.id), LazyExcerpt(self.views, paper, self.config.description),

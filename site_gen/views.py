@@ -108,15 +108,14 @@ class Cards:
 
 
 class LazyDetail:
-    """A paper's detail view, built (from the process's own copy of the paper) when the paper page
-    is rendered; fingerprinted by the paper's key."""
+    """A paper's detail view, built when the paper page is rendered; fingerprinted by the paper's key."""
 
     def __init__(self, views: "Views", paper: Paper):
         self.views, self.paper = views, paper
 
     @functools.cached_property
     def _detail(self) -> PaperDetail:
-        return self.views.detail(self.views.own_copy(self.paper))
+        return self.views.detail(self.paper)
 
     def __getattr__(self, name: str):
         return getattr(self._detail, name)
@@ -127,14 +126,13 @@ class LazyDetail:
 
 class LazyExcerpt:
     """A paper's excerpt (for meta descriptions), or `fallback` for a paper without an abstract;
-    made only when a page is rendered, from the process's own copy of the paper."""
+    made only when a page is rendered."""
 
     def __init__(self, views: "Views", paper: Paper, fallback: str):
         self.views, self.paper, self.fallback = views, paper, fallback
 
     def __str__(self) -> str:
-        abstract = self.views.own_copy(self.paper).abstract
-        return markup.excerpt(abstract) if abstract.strip() else self.fallback
+        return markup.excerpt(self.paper.abstract) if self.paper.abstract.strip() else self.fallback
 
     def fingerprint(self) -> str:
         return self.views.paper_key(self.paper)

@@ -26,7 +26,7 @@ from .fragments import FragmentStore
 from .incremental import fingerprint
 from .listings import Listing, feed_listings
 from .output import Tree
-from .pages import PagePlanner
+from .pages import PagePlanner, PaperPageContext
 from .processes import collection_paused, release_freed_memory
 from .records import Paper
 from .render import Renderer, SiteView
@@ -131,8 +131,9 @@ class Worker:
         rendered = not self._reuse(page.location, print_)
         if rendered:
             self.job.tree.write(page.location, self.render(page.template, page.context))
-        search_key = self.views.search_key(self.views.own_copy(page.context["paper"].paper)) \
-            if self.job.config.search and page.context["page"].searchable else None
+        # Paper pages are what the search index holds; asking their context would make it.
+        search_key = self.views.search_key(self.views.own_copy(page.context.paper)) \
+            if self.job.config.search and isinstance(page.context, PaperPageContext) else None
         return Written(page.location, print_, page.lastmod, rendered, True, search_key)
 
     def feed(self, index: int) -> Iterator[Written]:
