@@ -111,23 +111,25 @@ def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT
     if trees.live_inputs() == inputs:                                     # 0. nothing changed at all
         return BuildReport(0, 0, 0, 0, time.perf_counter() - clock.started, up_to_date=True)
     live = trees.live()
-    records_cache = state / "records"
-    papers = load_content(content, cache=records_cache)                   # 1. read and validate records
-    copies = PaperCopies(papers, content, records_cache)                  #    (workers read their own back)
-    clock("records")
-    config = replace(config, search=config.search and bool(papers))     # nothing to search on an empty site
-    signature = build_signature(config)                                   # what every page depends on
+    tree = trees.next_tree()                                              # 1. the tree that is not live:
     jobs = jobs or default_jobs()
-    with Background(jobs > 1, find_related, text_keys(papers), CachedTexts(copies),  # 2. related papers, in
-                    config.related, state / "related.pickle",                      #    a fresh process, from
-                    start="spawn") as finding_related:                             #    texts in the cache
-        catalog = build_catalog(papers, config, state / "topics.pickle")  # 3. papers are grouped by day
-        keys = paper_keys(catalog)                                        #    and by taxonomy
-        clock("catalog")
-        related = as_papers(finding_related.result(), catalog.papers)
-        clock("related (waited for)")
+    with trees.catching_up(tree, live, jobs > 1):                         #    a copy of the live one, made meanwhile
+        records_cache = state / "records"
+        papers = load_content(content, cache=records_cache)               # 2. read and validate records
+        copies = PaperCopies(papers, content, records_cache)              #    (workers read their own back)
+        clock("records")
+        config = replace(config, search=config.search and bool(papers)) # nothing to search on an empty site
+        signature = build_signature(config)                               # what every page depends on
+        with Background(jobs > 1, find_related, text_keys(papers), CachedTexts(copies),  # 3. related papers,
+                        config.related, state / "related.pickle",                      #    in a fresh process,
+                        start="spawn") as finding_related:                             #    from cached texts
+            catalog = build_catalog(papers, config, state / "topics.pickle")  # 4. papers are grouped by day
+            keys = paper_keys(catalog)                                        #    and by taxonomy
+            clock("catalog")
+            related = as_papers(finding_related.result(), catalog.papers)
+            clock("related (waited for)")
+    clock("live tree copied (waited for)")
     urls = Urls(config.base_url, config.base_path)
-    tree = trees.next_tree()                                              # 4. the tree that is not live
     job = RenderJob(catalog, config, site_view(config, urls), urls, related, keys, signature,
                     live, tree, state / "fragments.sqlite", copies)
     count = len(papers)

@@ -1,8 +1,8 @@
 """The output folder, swapped atomically between two trees.
 
 `output/` is a symbolic link to one of two trees beside it (`.output.site-gen-a` and `-b`).
-A build brings the tree that is not live up to date — linking files that did not change from
-the live tree, rendering the rest — and then flips the link with one rename. A failed or
+A build brings the tree that is not live up to date — first making it a copy of the live tree
+by hard links, then writing over it the files that changed — and flips the link with one rename. A failed or
 killed build never touches the live tree, and each file is written as a new inode, so a file
 shared with the live tree is never modified in place.
 
@@ -12,12 +12,16 @@ interrupted half-way is rebuilt from scratch the next time.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
 from pathlib import Path
+from typing import Iterator
 
 from .incremental import Manifest, drop_manifest, load_inputs, load_manifest, save_manifest
+from .processes import Background
+from .search import INDEX_FOLDER
 from .urls import Urls
 
 # Folders inside output/ that other commands own (site-gen digest writes here); carried across builds.
@@ -62,6 +66,30 @@ class Tree:
     def has(self, location: str, fingerprint: str) -> bool:
         """The tree holds this file as made from these inputs (a manifest is only kept for an intact tree)."""
         return self.manifest.files.get(location) == fingerprint
+
+    def catch_up(self, live: "Tree") -> list[str]:
+        """Make this tree a copy of the live one: hard-link each file whose fingerprint differs and
+        remove each file the live tree lacks (the search index is search.py's). Returns the
+        locations it could not link."""
+        if not live.manifest.files:   # nothing known of the live tree: the build compares with it alone
+            return []
+        mine, theirs = self.manifest.files, live.manifest.files
+        failed = [location for location, print_ in theirs.items()
+                  if location != INDEX_FOLDER and mine.get(location) != print_ and not self.link_from(live, location)]
+        for location in mine.keys() - theirs.keys() - {INDEX_FOLDER}:
+            self.remove(location)
+        return failed
+
+    def caught_up(self, live: "Tree", failed: list[str]) -> Manifest:
+        """This tree's manifest once catch_up() returned `failed`."""
+        if not live.manifest.files:
+            return self.manifest
+        files = {location: print_ for location, print_ in live.manifest.files.items() if location != INDEX_FOLDER}
+        for location in failed:
+            del files[location]
+        if INDEX_FOLDER in self.manifest.files:
+            files[INDEX_FOLDER] = self.manifest.files[INDEX_FOLDER]
+        return Manifest(inputs=live.manifest.inputs, files=files)
 
     def remove(self, location: str) -> None:
         path = self.path(location)
@@ -111,6 +139,22 @@ class OutputTrees:
             shutil.rmtree(root)  # an interrupted or unknown tree: start it afresh
         root.mkdir(parents=True, exist_ok=True)
         return Tree(root, manifest)
+
+    @contextlib.contextmanager
+    def catching_up(self, tree: Tree, live: Tree, parallel: bool) -> Iterator[None]:
+        """While the body runs, the tree becomes a copy of the live one (Tree.catch_up), in a forked
+        process: the files the last build changed are linked while this one reads its records and
+        groups them, work of the CPU beside work of the disk. Then rendering finds every unchanged
+        file in place. If the body fails, the copy's manifest is saved: the next build starts from it."""
+        with Background(parallel, tree.catch_up, live) as catching_up:
+            try:
+                yield
+            except BaseException:
+                with contextlib.suppress(BaseException):   # the body's error is the one to report
+                    tree.manifest = tree.caught_up(live, catching_up.result())
+                    save_manifest(self.state, self.manifest_name(tree.root), tree.manifest)
+                raise
+            tree.manifest = tree.caught_up(live, catching_up.result())
 
     def publish(self, tree: Tree, manifest: Manifest) -> None:
         live = self.live_root()

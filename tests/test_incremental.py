@@ -8,12 +8,16 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import snapshot, write_day
 from site_gen.build import build
 from site_gen.config import load_config
+from site_gen.errors import ValidationError
+from site_gen.incremental import load_manifest
+from site_gen.output import OutputTrees
 
 TOPICS = "topics:\n  - name: Diffusion\n    keywords: [diffusion]\n"
 
@@ -136,6 +140,31 @@ def test_editing_one_record_rewrites_only_the_pages_that_show_it(tmp_path):
     assert {f for f in rewritten if f.startswith("papers/")} - {"papers/p3/index.html"}  # p3 among related papers
     assert all("/papers/p3/" in after_files[f].decode() for f in rewritten)
     assert len(rewritten) < len(after) / 3
+
+
+def test_a_build_stopped_by_a_bad_record_leaves_the_other_tree_a_copy_of_the_live_one(tmp_path):
+    """A build first makes the tree it will write into a copy of the live one (hard links, while it
+    reads the records). When a record turns out bad, that copy is kept, manifest and all, so the
+    next build starts from it rather than from an empty tree."""
+    days = {"2024-01-01": [paper(i, "2024-01-01") for i in range(6)]}
+    built(tmp_path, days)
+    days["2024-01-02"] = [paper(i, "2024-01-02") for i in range(6, 9)]
+    built(tmp_path, days)                       # the other tree lacks the second day
+    days["2024-01-03"] = [paper(9, "2024-01-03", upvotes="many")]
+    with pytest.raises(ValidationError):
+        built(tmp_path, days)
+    trees = OutputTrees(tmp_path / "output", tmp_path / "state")
+    live = trees.live()
+    other = next(root for root in trees.trees if root != live.root)
+    assert snapshot(other) == snapshot(live.root)
+    always = {"sitemap.xml", "robots.txt", "static/style.css"}   # rewritten by every build
+    assert {f: i for f, i in inodes(other).items() if f not in always} == \
+        {f: i for f, i in inodes(live.root).items() if f not in always}
+    assert load_manifest(trees.state, trees.manifest_name(other), other).files == live.manifest.files
+    days["2024-01-03"][0]["upvotes"] = 5
+    built(tmp_path, days)
+    assert (tmp_path / "output" / "days" / "2024-01-03" / "index.html").is_file()
+    assert trees.live().root == other
 
 
 def test_a_record_moved_down_its_day_file_is_not_rewritten(tmp_path):
