@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
+import importlib.metadata
 import marshal
 import time
 from pathlib import Path
@@ -58,10 +59,29 @@ def fingerprint(*parts: Any) -> str:
     return hashlib.blake2b(marshal.dumps(_canonical(parts), 2), digest_size=16).hexdigest()
 
 
+@functools.lru_cache(maxsize=None)
+def library_versions(*packages: str) -> str:
+    """The installed versions of these packages: what a cached result made with them depends on."""
+    found = []
+    for package in packages:
+        try:
+            found.append(f"{package} {importlib.metadata.version(package)}")
+        except importlib.metadata.PackageNotFoundError:
+            found.append(f"{package} none")
+    return ", ".join(found)
+
+
+# The libraries whose version can change the bytes of a page, feed or search index.
+RENDERING_LIBRARIES = ("jinja2", "markupsafe", "markdown-it-py", "mdit-py-plugins", "latex2mathml", "feedgen", "lxml",
+                       "python-slugify", "pagefind")
+
+
 def build_signature(config: SiteConfig) -> str:
-    """What every file depends on: site-gen's version and the config (templates count per page)."""
+    """What every file depends on: the versions of site-gen and of the libraries it renders with,
+    and the config (templates count per page)."""
     digest = hashlib.blake2b(digest_size=16)
     digest.update(__version__.encode())
+    digest.update(library_versions(*RENDERING_LIBRARIES).encode())
     digest.update(repr(dataclasses.replace(config, email=None, source="")).encode())
     return digest.hexdigest()
 

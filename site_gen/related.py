@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterator
 
 from . import __version__
 from .files import load_pickle, save_pickle
+from .incremental import library_versions
 from .content import PaperCopies
 from .processes import default_jobs, map_on_every_core
 from .records import Paper
@@ -125,7 +126,8 @@ class RelatedCache:
 
 
 def _settings(count: int) -> tuple:
-    return (__version__, CACHE_VERSION, count, MIN_SIMILARITY, MAX_DOCUMENT_FREQUENCY, COMMON_MIN_PAPERS, FEATURES)
+    return (__version__, CACHE_VERSION, library_versions("scikit-learn", "scipy", "numpy"), count, MIN_SIMILARITY,
+            MAX_DOCUMENT_FREQUENCY, COMMON_MIN_PAPERS, FEATURES)
 
 
 def _load_cache(path: Path | None, count: int) -> RelatedCache:

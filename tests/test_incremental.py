@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.metadata
 import os
 import pickle
 import shutil
@@ -16,7 +17,7 @@ from conftest import snapshot, write_day
 from site_gen.build import build
 from site_gen.config import load_config
 from site_gen.errors import ValidationError
-from site_gen.incremental import load_manifest
+from site_gen.incremental import library_versions, load_manifest
 from site_gen.output import OutputTrees
 
 TOPICS = "topics:\n  - name: Diffusion\n    keywords: [diffusion]\n"
@@ -251,6 +252,21 @@ def test_a_cache_from_another_version_of_site_gen_is_ignored(tmp_path):
     again = built(tmp_path, days)
     assert again.rendered == first.pages + first.feeds   # nothing trusted from the old cache
     assert "Changed" in (tmp_path / "output" / "papers" / "p0" / "index.html").read_text()
+
+
+def test_pages_made_with_another_version_of_a_rendering_library_are_made_again(tmp_path, monkeypatch):
+    days = {"2024-01-01": [paper(i, "2024-01-01") for i in range(3)]}
+    first = built(tmp_path, days)
+    assert built(tmp_path, days).up_to_date
+    installed = importlib.metadata.version
+    monkeypatch.setattr(importlib.metadata, "version",
+                        lambda package: "99.0" if package == "markdown-it-py" else installed(package))
+    library_versions.cache_clear()
+    try:
+        again = built(tmp_path, days)
+    finally:
+        library_versions.cache_clear()
+    assert not again.up_to_date and again.rendered == first.pages + first.feeds
 
 
 def test_papers_read_back_from_the_records_cache_share_each_author_and_category(tmp_path):
