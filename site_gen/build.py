@@ -11,6 +11,7 @@ from pathlib import Path
 from . import STATE_FOLDER
 from .catalog import build_catalog
 from .config import SiteConfig
+from .fragments import read_ahead
 from .incremental import Manifest, build_signature, fingerprint, inputs_digest
 from .output import OutputTrees, Tree
 from .content import PaperCopies, load_content
@@ -24,6 +25,7 @@ from .processes import Background, default_jobs
 from .workers import RenderJob, RenderPool, Written
 
 DEFAULT_STATE = Path(STATE_FOLDER)
+FRAGMENTS = "fragments.sqlite"
 
 
 @dataclass(frozen=True)
@@ -111,9 +113,10 @@ def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT
     if trees.live_inputs() == inputs:                                     # 0. nothing changed at all
         return BuildReport(0, 0, 0, 0, time.perf_counter() - clock.started, up_to_date=True)
     live = trees.live()
-    tree = trees.next_tree()                                              # 1. the tree that is not live:
+    tree = trees.next_tree()                                              # 1. the tree that is not live,
     jobs = jobs or default_jobs()
-    with trees.catching_up(tree, live, jobs > 1):                         #    a copy of the live one, made meanwhile
+    with (trees.catching_up(tree, live, jobs > 1),                        #    made a copy of the live one, and the
+          Background(jobs > 1, read_ahead, state / FRAGMENTS, nice=10)):  #    fragment store read, meanwhile
         records_cache = state / "records"
         papers = load_content(content, cache=records_cache)               # 2. read and validate records
         copies = PaperCopies(papers, content, records_cache)              #    (workers read their own back)
@@ -128,10 +131,10 @@ def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT
             clock("catalog")
             related = as_papers(finding_related.result(), catalog.papers)
             clock("related (waited for)")
-    clock("live tree copied (waited for)")
+    clock("catch-up (waited for)")
     urls = Urls(config.base_url, config.base_path)
     job = RenderJob(catalog, config, site_view(config, urls), urls, related, keys, signature,
-                    live, tree, state / "fragments.sqlite", copies)
+                    live, tree, state / FRAGMENTS, copies)
     count = len(papers)
     del papers, catalog, related, keys, finding_related   # the job holds them alone: the pool releases them
     with RenderPool(job, jobs, progress) as pool:                         # 5. in parallel:

@@ -14,8 +14,25 @@ import sqlite3
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from .processes import available_memory
+
 SCHEMA_VERSION = 3   # 3: bodies stored as text (decompressing cost more than the disk saved)
 EVERY_PAPERS_KIND = "card:h2"   # listings show every paper; the other kinds only some papers need
+
+
+def read_ahead(path: Path, share_of_memory: float = 0.25) -> None:
+    """Read the store once from front to back, so that the page cache holds it when the workers ask
+    for its rows in random order (from a cold cache, they spent twice as long reading rows). Not
+    done when the store would fill more than this share of the memory available."""
+    try:
+        if path.stat().st_size > share_of_memory * available_memory():
+            return
+        buffer = bytearray(1 << 20)
+        with open(path, "rb", buffering=0) as store:
+            while store.readinto(buffer):
+                pass
+    except OSError:   # no store yet (a first build): nothing to read
+        pass
 
 
 class FragmentStore:

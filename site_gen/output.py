@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import multiprocessing
 import os
 import shutil
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from .incremental import Manifest, drop_manifest, load_inputs, load_manifest, save_manifest
 from .processes import Background
@@ -67,29 +68,34 @@ class Tree:
         """The tree holds this file as made from these inputs (a manifest is only kept for an intact tree)."""
         return self.manifest.files.get(location) == fingerprint
 
-    def catch_up(self, live: "Tree") -> list[str]:
-        """Make this tree a copy of the live one: hard-link each file whose fingerprint differs and
-        remove each file the live tree lacks (the search index is search.py's). Returns the
-        locations it could not link."""
-        if not live.manifest.files:   # nothing known of the live tree: the build compares with it alone
-            return []
-        mine, theirs = self.manifest.files, live.manifest.files
-        failed = [location for location, print_ in theirs.items()
-                  if location != INDEX_FOLDER and mine.get(location) != print_ and not self.link_from(live, location)]
-        for location in mine.keys() - theirs.keys() - {INDEX_FOLDER}:
-            self.remove(location)
-        return failed
+    def behind(self, live: "Tree") -> list[str]:
+        """The live tree's files this tree lacks or holds as made from other inputs, in a fixed
+        order (the search index is search.py's); none when nothing is known of the live tree."""
+        mine = self.manifest.files
+        return [location for location, print_ in live.manifest.files.items()
+                if location != INDEX_FOLDER and mine.get(location) != print_]
 
-    def caught_up(self, live: "Tree", failed: list[str]) -> Manifest:
-        """This tree's manifest once catch_up() returned `failed`."""
-        if not live.manifest.files:
-            return self.manifest
-        files = {location: print_ for location, print_ in live.manifest.files.items() if location != INDEX_FOLDER}
-        for location in failed:
-            del files[location]
-        if INDEX_FOLDER in self.manifest.files:
-            files[INDEX_FOLDER] = self.manifest.files[INDEX_FOLDER]
-        return Manifest(inputs=live.manifest.inputs, files=files)
+    def catch_up(self, live: "Tree", stop: Any = None) -> tuple[int, list[str]]:
+        """Hard-link the live tree's files this tree is behind on, in order, until `stop` (an Event)
+        is set: how many it went through, and those of them it could not link."""
+        behind, failed = self.behind(live), []
+        for done, location in enumerate(behind):
+            if stop is not None and done % 64 == 0 and stop.is_set():
+                return done, failed
+            if not self.link_from(live, location):
+                failed.append(location)
+        return len(behind), failed
+
+    def caught_up(self, live: "Tree", done: int, failed: list[str]) -> Manifest:
+        """This tree's manifest once catch_up() returned (done, failed)."""
+        files = dict(self.manifest.files)
+        unlinked = set(failed)   # link_from() had removed the file it was to replace
+        for location in self.behind(live)[:done]:
+            if location in unlinked:
+                files.pop(location, None)
+            else:
+                files[location] = live.manifest.files[location]
+        return Manifest(files=files)
 
     def remove(self, location: str) -> None:
         path = self.path(location)
@@ -142,19 +148,28 @@ class OutputTrees:
 
     @contextlib.contextmanager
     def catching_up(self, tree: Tree, live: Tree, parallel: bool) -> Iterator[None]:
-        """While the body runs, the tree becomes a copy of the live one (Tree.catch_up), in a forked
-        process: the files the last build changed are linked while this one reads its records and
-        groups them, work of the CPU beside work of the disk. Then rendering finds every unchanged
-        file in place. If the body fails, the copy's manifest is saved: the next build starts from it."""
-        with Background(parallel, tree.catch_up, live) as catching_up:
+        """While the body runs, a forked process hard-links into the tree the files the last build
+        changed (Tree.catch_up): disk work beside the CPU work of reading and grouping the records.
+        It stops when the body ends, so the build never waits for it (rendering links whatever it did
+        not reach), and the tree's manifest then says what it did. If the body fails, that manifest
+        is saved: the next build starts from the tree as it is. Without `parallel` it all happens after
+        the body."""
+        stop = multiprocessing.get_context("fork").Event() if parallel else None
+
+        def stop_and_take_stock() -> None:
+            if stop is not None:
+                stop.set()
+            tree.manifest = tree.caught_up(live, *catching_up.result())
+
+        with Background(parallel, tree.catch_up, live, stop, nice=10) as catching_up:
             try:
                 yield
             except BaseException:
                 with contextlib.suppress(BaseException):   # the body's error is the one to report
-                    tree.manifest = tree.caught_up(live, catching_up.result())
+                    stop_and_take_stock()
                     save_manifest(self.state, self.manifest_name(tree.root), tree.manifest)
                 raise
-            tree.manifest = tree.caught_up(live, catching_up.result())
+            stop_and_take_stock()
 
     def publish(self, tree: Tree, manifest: Manifest) -> None:
         live = self.live_root()

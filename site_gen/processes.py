@@ -20,16 +20,18 @@ class Background:
             value = pending.result()  # its value, or its error raised here
     """
 
-    def __init__(self, parallel: bool, function: Callable[..., Any], *arguments: Any, start: str = "fork"):
+    def __init__(self, parallel: bool, function: Callable[..., Any], *arguments: Any, start: str = "fork",
+                 nice: int = 0):
         self.function, self.arguments, self.parallel = function, arguments, parallel
         self.start = start   # "spawn": a fresh process, which shares (and so copies) none of this one's
         self.process = None  # memory, for work that needs little of it; its arguments are pickled
+        self.nice = nice     # > 0: work that should yield the CPU to this process
 
     def __enter__(self) -> "Background":
         if self.parallel:
             context = multiprocessing.get_context(self.start)
             self.receiver, sender = context.Pipe(duplex=False)
-            self.process = context.Process(target=_send_result, args=(sender, self.function, self.arguments))
+            self.process = context.Process(target=_send_result, args=(sender, self.function, self.arguments, self.nice))
             self.process.start()
             sender.close()
         return self
@@ -54,7 +56,9 @@ class Background:
             self.receiver.close()
 
 
-def _send_result(sender: Any, function: Callable[..., Any], arguments: tuple) -> None:
+def _send_result(sender: Any, function: Callable[..., Any], arguments: tuple, nice: int) -> None:
+    if nice:
+        os.nice(nice)
     try:
         outcome = (True, function(*arguments))
     except BaseException as error:  # handed to the parent, which raises it
@@ -75,6 +79,18 @@ def map_on_every_core(function: Callable[[Any], Any], items: list, chunksize: in
 
 def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def available_memory() -> int:
+    """Bytes of memory the system can give without swapping (Linux's MemAvailable), or 0 when unknown."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 def release_freed_memory() -> None:

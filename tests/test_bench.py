@@ -5,6 +5,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from conftest import REPO, snapshot
 
 BENCH = REPO / "bench"
@@ -67,3 +69,25 @@ def test_two_commits_are_compared_by_adding_one_day_to_sites_they_built(tmp_path
         assert len(list((site / "content" / "papers").glob("*/*.yaml"))) == 5
         assert (site / "output" / "days" / "2020-01-05" / "index.html").is_file()
         assert not (site / "output" / "days" / "2020-01-06").exists()
+
+
+def test_the_floor_of_adding_a_day_is_writing_again_the_files_its_build_changed(tmp_path):
+    sys.path.insert(0, str(BENCH))
+    from run import bench_site, site_gen
+    site = bench_site(1000, tmp_path)
+    site_gen(site, None)
+    subprocess.run([sys.executable, str(BENCH / "corpus.py"), "1500", str(site)], check=True)
+    site_gen(site, None)
+    result = subprocess.run([sys.executable, str(BENCH / "floor.py"), str(site)], capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    live = (site / "output").resolve()
+    other = next(tree for tree in site.glob(".output.site-gen-*") if tree != live)
+    after, before = snapshot(live), snapshot(other)
+    changed = {name for name, data in after.items() if before.get(name) != data}
+    match = re.search(r"adding day 4 \(2,000 papers\) changed ([\d,]+) files, ([\d.,]+) MiB", result.stdout)
+    assert match and int(match.group(1).replace(",", "")) == len(changed)
+    assert float(match.group(2).replace(",", "")) == pytest.approx(sum(len(after[n]) for n in changed) / 2**20, abs=0.06)
+    assert re.search(r"the build: [\d.]+ s; reading and writing its changed files again: [\d.]+ s; "
+                     r"build / floor: [\d.]+x", result.stdout)
+    assert (live / "days" / "2020-01-04" / "index.html").is_file() and not (site / "floor-scratch").exists()
