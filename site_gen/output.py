@@ -75,22 +75,24 @@ class Tree:
         return [location for location, print_ in live.manifest.files.items()
                 if location != INDEX_FOLDER and mine.get(location) != print_]
 
-    def catch_up(self, live: "Tree", stop: Any = None) -> tuple[int, list[str]]:
-        """Hard-link the live tree's files this tree is behind on, in order, until `stop` (an Event)
-        is set: how many it went through, and those of them it could not link."""
-        behind, failed = self.behind(live), []
-        for done, location in enumerate(behind):
+    def catch_up(self, live: "Tree", behind: str, stop: Any = None) -> tuple[int, list[str]]:
+        """Hard-link the live tree's files at these locations (`behind()`, joined by NULs: one string
+        is all a forked process touches of them), in order, until `stop` (an Event) is set: how many
+        it went through, and those of them it could not link."""
+        failed = []
+        locations = behind.split("\0") if behind else []
+        for done, location in enumerate(locations):
             if stop is not None and done % 64 == 0 and stop.is_set():
                 return done, failed
             if not self.link_from(live, location):
                 failed.append(location)
-        return len(behind), failed
+        return len(locations), failed
 
-    def caught_up(self, live: "Tree", done: int, failed: list[str]) -> Manifest:
-        """This tree's manifest once catch_up() returned (done, failed)."""
+    def caught_up(self, live: "Tree", behind: list[str], done: int, failed: list[str]) -> Manifest:
+        """This tree's manifest once catch_up() went through `done` of the locations it was `behind`."""
         files = dict(self.manifest.files)
         unlinked = set(failed)   # link_from() had removed the file it was to replace
-        for location in self.behind(live)[:done]:
+        for location in behind[:done]:
             if location in unlinked:
                 files.pop(location, None)
             else:
@@ -155,13 +157,14 @@ class OutputTrees:
         is saved: the next build starts from the tree as it is. Without `parallel` it all happens after
         the body."""
         stop = multiprocessing.get_context("fork").Event() if parallel else None
+        behind = tree.behind(live)
 
         def stop_and_take_stock() -> None:
             if stop is not None:
                 stop.set()
-            tree.manifest = tree.caught_up(live, *catching_up.result())
+            tree.manifest = tree.caught_up(live, behind, *catching_up.result())
 
-        with Background(parallel, tree.catch_up, live, stop, nice=10) as catching_up:
+        with Background(parallel, tree.catch_up, live, "\0".join(behind), stop, nice=10) as catching_up:
             try:
                 yield
             except BaseException:
