@@ -2,12 +2,13 @@
 
 `output/` is a symbolic link to one of two trees beside it (`.output.site-gen-a` and `-b`).
 A build brings the tree that is not live up to date — first making it a copy of the live tree
-by hard links, then writing over it the files that changed — and flips the link with one rename. A failed or
-killed build never touches the live tree, and each file is written as a new inode, so a file
-shared with the live tree is never modified in place.
+by hard links, then writing over it the files that changed — and flips the link with one rename.
+A failed or killed build never touches the live tree, and each file is written as a new inode, so
+a file shared with the live tree is never modified in place.
 
 Each tree has a manifest (location → fingerprint, see incremental.py) in the state folder.
-It is removed before a tree is changed and written back once the tree is complete, so a tree
+It is removed before a tree is changed and written back once the tree is complete (or, when bad
+input stops a build before it renders, as far as the copy of the live tree got), so a tree
 interrupted half-way is rebuilt from scratch the next time.
 """
 from __future__ import annotations
