@@ -15,7 +15,8 @@ measured build then adds one more day to that commit's site. A commit named twic
 
 Name a commit more than once to build it more than once: the ratios are of each commit's mean. On
 a machine that slows down under sustained load (this project's did, by up to 25 % over a few minutes
-of builds), `A B B A` cancels a steady drift that `A B` would count against B.
+of builds), `A B B A` cancels a steady drift that `A B` would count against B. A slowdown that peaks
+mid-run (the middle builds slowest) favours A instead: run `B A A B` as well and take the mean of all.
 """
 from __future__ import annotations
 
