@@ -28,7 +28,6 @@ sys.path.insert(0, str(BENCH))
 import corpus  # noqa: E402
 from compare import settle_disk  # noqa: E402
 from run import site_gen  # noqa: E402
-from site_gen.incremental import load_manifest  # noqa: E402
 from site_gen.output import OutputTrees  # noqa: E402
 from site_gen.search import INDEX_FOLDER  # noqa: E402
 from site_gen.urls import Urls  # noqa: E402
@@ -37,9 +36,7 @@ from site_gen.urls import Urls  # noqa: E402
 def changed_files(site: Path) -> list[str]:
     """Locations whose fingerprints differ between the live tree and the other one: what the last build wrote."""
     trees = OutputTrees(site / "output", site / "state")
-    live = trees.live()
-    other = next(root for root in trees.trees if root != live.root)
-    old = load_manifest(trees.state, trees.manifest_name(other), other).files
+    live, old = trees.live(), trees.manifest(trees.other_root()).files
     if not live.manifest.files or not old:
         raise SystemExit(f"{site}: needs two complete output trees (a clean build, then one more)")
     return sorted(location for location, print_ in live.manifest.files.items()

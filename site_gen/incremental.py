@@ -48,8 +48,9 @@ def _canonical(value: Any) -> Any:
         return tuple(map(_canonical, value))
     if isinstance(value, (dt.date, Path)):
         return str(value)
-    if isinstance(value, (str, int, float)):   # subclasses, such as Markup
-        return (kind.__name__, next(base(value) for base in (str, int, float) if isinstance(value, base)))
+    for base in (str, int, float):   # subclasses, such as Markup: told apart from the plain value
+        if isinstance(value, base):
+            return (kind.__name__, base(value))
     raise TypeError(f"cannot fingerprint {kind.__name__}")
 
 

@@ -122,8 +122,13 @@ class OutputTrees:
                 return target
         return None
 
-    def _manifest(self, root: Path) -> Manifest:
+    def manifest(self, root: Path) -> Manifest:
+        """What the last complete build put in this tree (empty when unknown)."""
         return load_manifest(self.state, self.manifest_name(root), root)
+
+    def other_root(self) -> Path:
+        """The tree that is not live: the one the next build writes into."""
+        return self.trees[1] if self.live_root() == self.trees[0] else self.trees[0]
 
     @staticmethod
     def manifest_name(root: Path) -> str:
@@ -136,13 +141,12 @@ class OutputTrees:
 
     def live(self) -> Tree:
         root = self.live_root()
-        return Tree(root, self._manifest(root)) if root else Tree(self.output, Manifest())
+        return Tree(root, self.manifest(root)) if root else Tree(self.output, Manifest())
 
     def next_tree(self) -> Tree:
         """The tree to build into, marked as being changed until publish()."""
-        live = self.live_root()
-        root = self.trees[1] if live == self.trees[0] else self.trees[0]
-        manifest = self._manifest(root)
+        root = self.other_root()
+        manifest = self.manifest(root)
         drop_manifest(self.state, self.manifest_name(root))
         if not manifest.files and root.exists():
             shutil.rmtree(root)  # an interrupted or unknown tree: start it afresh

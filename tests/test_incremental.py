@@ -17,7 +17,7 @@ from conftest import snapshot, write_day
 from site_gen.build import build
 from site_gen.config import load_config
 from site_gen.errors import ValidationError
-from site_gen.incremental import library_versions, load_manifest
+from site_gen.incremental import library_versions
 from site_gen.output import OutputTrees
 from site_gen.urls import Urls
 
@@ -157,8 +157,8 @@ def test_a_build_stopped_by_a_bad_record_keeps_what_it_copied_of_the_live_tree(t
         built(tmp_path, days)
     trees = OutputTrees(tmp_path / "output", tmp_path / "state")
     live = trees.live()
-    other = next(root for root in trees.trees if root != live.root)
-    kept = load_manifest(trees.state, trees.manifest_name(other), other).files
+    other = trees.other_root()
+    kept = trees.manifest(other).files
     assert kept
     copied = [location for location, print_ in kept.items() if live.manifest.files.get(location) == print_]
     assert copied and all((other / Urls.file_for(location)).read_bytes() == (live.root / Urls.file_for(location)).read_bytes()
