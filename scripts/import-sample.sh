@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerate the sample content/ from ../shared/seeds with `site-gen import`.
+# Regenerate the sample content/ from the real captures in tests/fixtures/captures with `site-gen import`.
 # The --as-of date of each capture decides the year of dates shown without one:
 #   000 (listing-text): its newest dated paper is Jan 28, 2025 and the capture is from a later
 #        year, so 2026; Apr 27 is its latest yearless date  → 2026-04-30
@@ -9,7 +9,7 @@
 #   003 (daily-text): no page date and no paper dates; its newest papers are from 2025 → 2025-10-01
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seeds=${SEEDS:-../shared/seeds}
+seeds=${SEEDS:-tests/fixtures/captures}
 content=${CONTENT:-content}
 rm -rf "$content/papers"
 site-gen import --content "$content" --as-of 2026-04-30 "$seeds"/000_*.txt

@@ -1,4 +1,4 @@
-"""The `site-gen` command: build, import, digest."""
+"""The `site-gen` command: init, check, import, build, digest, serve."""
 from __future__ import annotations
 
 import argparse
@@ -6,7 +6,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from . import STATE_FOLDER
+from . import STATE_FOLDER, __version__
 from .config import SiteConfig, load_config
 from .errors import SiteGenError
 
@@ -65,6 +65,25 @@ def cmd_digest(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from .newsite import create_site
+    written = create_site(args.folder, args.sample, args.force)
+    where = args.folder if args.folder != Path(".") else Path.cwd()
+    print(f"wrote a new site in {where} ({len(written)} files{', with the sample papers' if args.sample else ''})")
+    step = f"cd {args.folder} && " if args.folder != Path(".") else ""
+    print(f"next: {step}site-gen build && python -m http.server 8000 -d output   (then open http://localhost:8000/)")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .check import check_site
+    config_path = args.config or (DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None)
+    report = check_site(config_path, args.content, args.subscribers)
+    for line in report.lines():
+        print(line, file=sys.stderr if report.problems else sys.stdout)
+    return 1 if report.problems else 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from .build import build
     from .serve import serve
@@ -78,7 +97,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="site-gen", description="Publish a daily research-papers digest.")
+    root.add_argument("--version", action="version", version=f"site-gen {__version__}")
     commands = root.add_subparsers(dest="command", required=True)
+
+    init = commands.add_parser("init", help="start a new site in a folder")
+    init.add_argument("folder", nargs="?", type=Path, default=Path("."), metavar="DIR",
+                      help="where to write it (default: the current folder)")
+    init.add_argument("--sample", action="store_true", help="with the sample papers, to try it out")
+    init.add_argument("--force", action="store_true", help="overwrite files that exist already")
+    init.set_defaults(run=cmd_init)
+
+    check = commands.add_parser("check", help="validate config, records, subscribers and templates; build nothing")
+    check.add_argument("--config", type=Path, help="site config (default: site.yaml if present)")
+    check.add_argument("--content", type=Path, default=Path("content"), help="records folder (default: content)")
+    check.add_argument("--subscribers", type=Path,
+                       help="subscribers file (default: subscribers.yaml, when it exists)")
+    check.set_defaults(run=cmd_check)
 
     build = commands.add_parser("build", help="build the static site into output/")
     build.add_argument("--config", type=Path, help="site config (default: site.yaml if present)")

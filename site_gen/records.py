@@ -1,4 +1,4 @@
-"""Paper records: the contract between import and build (../shared/spec/records.md).
+"""Paper records: the contract between import and build (docs/records.md).
 
 `read_day_file()` reads one content/papers/YYYY/YYYY-MM-DD.yaml and validates every record,
 collecting all problems; `dump_day()` writes a day file the way the spec asks. The content

@@ -10,7 +10,10 @@ from typing import Any
 import jinja2
 from jinja2 import meta
 
-BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+from .errors import Problem
+from .resources import TEMPLATES as BUILTIN_TEMPLATES
+
+TEMPLATE_SUFFIXES = (".html", ".txt", ".xml")
 
 
 @dataclass(frozen=True)
@@ -29,18 +32,35 @@ def template_folders(override: Path | None) -> list[Path]:
     return ([override] if override else []) + [BUILTIN_TEMPLATES]
 
 
+def environment(roots: list[str]) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(roots),
+        # HTML is escaped; the plain-text email template is not HTML and must not be.
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml"), default=False),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def syntax_problems(folder: Path) -> list[Problem]:
+    """Every template in an override folder that Jinja cannot parse, with its file and line."""
+    env = environment([str(folder)])
+    problems = []
+    for path in sorted(p for p in folder.rglob("*") if p.suffix in TEMPLATE_SUFFIXES and p.is_file()):
+        try:
+            env.parse(path.read_text(encoding="utf-8"), path.name, str(path))
+        except jinja2.TemplateSyntaxError as error:
+            problems.append(Problem(str(path), error.lineno, "", f"template syntax: {error.message}"))
+        except (OSError, UnicodeDecodeError) as error:
+            problems.append(Problem(str(path), 0, "", f"cannot read the template: {error}"))
+    return problems
+
+
 class Renderer:
     def __init__(self, site: SiteView, override: Path | None = None, folder: str = ""):
-        roots = [str(root / folder) if folder else str(root) for root in template_folders(override)]
-        self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(roots),
-            # HTML is escaped; the plain-text email template is not HTML and must not be.
-            autoescape=jinja2.select_autoescape(enabled_extensions=("html", "xml"), default=False),
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-        )
+        self.env = environment([str(root / folder) if folder else str(root) for root in template_folders(override)])
         self.env.globals["site"] = site
 
     def render(self, template: str, context: dict[str, Any]) -> str:

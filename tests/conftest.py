@@ -9,9 +9,8 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
-SEEDS = SHARED / "seeds"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SEEDS = FIXTURES / "captures"   # real captured listings (docs/captures.md)
 
 
 def write_day(content: Path, day: str, records: list[dict]) -> Path:

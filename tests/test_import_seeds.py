@@ -1,15 +1,10 @@
-"""Every paper of the real captures in ../shared/seeds comes through with exact fields."""
+"""Every paper of the real captures in tests/fixtures/captures comes through with exact fields."""
 from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
 from conftest import SEEDS
 from site_gen.importers import parse_capture
-
-pytestmark = pytest.mark.skipif(not SEEDS.is_dir(), reason="needs ../shared/seeds beside the checkout")
-# .ci/run fails when ../shared is missing, so this skip never hides a CI run.
 
 
 def papers(seed: str, as_of: str) -> dict[str, object]:
