@@ -38,6 +38,27 @@ class EmailConfig:
     username: str | None = None
     send_empty: bool = False
     max_papers: int = 50        # per message, most voted first; mail clients clip long messages (Gmail at 102 KB)
+    tls_ca_file: Path | None = None   # PEM certificates of a private CA to trust for STARTTLS/SSL
+
+
+SOURCES = ("daily_papers", "arxiv_rss", "arxiv_api")   # what `site-gen fetch` can fetch from
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    endpoint: str                        # e.g. https://huggingface.co; tests and mirrors point it elsewhere
+    categories: tuple[str, ...] = ()     # the arXiv sources: which categories
+    page_size: int = 2000                # arxiv_api: results per page (arXiv allows at most 2,000)
+
+
+@dataclass(frozen=True)
+class FetchConfig:
+    """How politely `site-gen fetch` asks."""
+    timeout: float = 30.0      # seconds to connect, and between two reads
+    retries: int = 4           # further tries after a connection error, 429 or 5xx
+    backoff: float = 2.0       # seconds before the first retry, doubled each time, with jitter
+    delay: float = 3.0         # seconds between two requests to one host (arXiv asks for 3)
+    max_wait: float = 600.0    # the longest Retry-After honoured; a longer one fails the source
 
 
 @dataclass(frozen=True)
@@ -48,6 +69,7 @@ class SiteConfig:
     language: str = "en"
     per_page: int = 50
     feed_items: int = 50
+    feed_authors: int = 10                     # authors named in a feed entry, then "et al."; the page names all
     categories: dict[str, str] = field(default_factory=dict)
     topics: tuple[TopicRule, ...] = ()
     templates: Path | None = None
@@ -55,6 +77,9 @@ class SiteConfig:
     related: int = 5                           # related papers per paper page; 0 turns them off
     taxonomies: tuple[str, ...] = TAXONOMIES   # which get pages and feeds
     email: EmailConfig = EmailConfig()
+    sources: dict[str, SourceConfig] = field(default_factory=dict)
+    fetch: FetchConfig = FetchConfig()
+    deploy: str | None = None                  # a shell command run by `site-gen daily` after a build
     source: str = "(defaults)"
 
     @property
@@ -137,32 +162,82 @@ def _unsubscribe_url(reader: FieldReader, node: yaml.Node, key: str) -> str | No
     return text
 
 
-def _email(reader: FieldReader, node: yaml.Node, key: str) -> EmailConfig:
-    values = reader.mapping(node, key, {
-        "from": FieldReader.address, "reply_to": FieldReader.address, "list_id": FieldReader.text,
-        "unsubscribe_url": _unsubscribe_url, "unsubscribe_mailto": FieldReader.address, "host": FieldReader.text,
-        "port": FieldReader.integer, "security": _security, "username": FieldReader.text, "send_empty": FieldReader.flag,
-        "max_papers": FieldReader.integer,
-    })
-    if "from" in values:
-        values["sender"] = values.pop("from")
-    return EmailConfig(**values)
+def _email(base: Path) -> Callable[[FieldReader, yaml.Node, str], EmailConfig]:
+    def read(reader: FieldReader, node: yaml.Node, key: str) -> EmailConfig:
+        values = reader.mapping(node, key, {
+            "from": FieldReader.address, "reply_to": FieldReader.address, "list_id": FieldReader.text,
+            "unsubscribe_url": _unsubscribe_url, "unsubscribe_mailto": FieldReader.address, "host": FieldReader.text,
+            "port": FieldReader.integer, "security": _security, "username": FieldReader.text,
+            "send_empty": FieldReader.flag, "max_papers": FieldReader.integer, "tls_ca_file": _path(base, "file"),
+        })
+        if "from" in values:
+            values["sender"] = values.pop("from")
+        return EmailConfig(**values)
+    return read
 
 
-def _related_count(reader: FieldReader, node: yaml.Node, key: str) -> int | None:
+def _sources(reader: FieldReader, node: yaml.Node, key: str) -> dict[str, SourceConfig] | None:
+    if not isinstance(node, yaml.MappingNode):
+        reader.fail(yamlio.line_of(node), key, f"expected a mapping of sources ({', '.join(SOURCES)})")
+        return None
+    sources = {}
+    for name, value_node, line in yamlio.mapping_items(node):
+        if name not in SOURCES:
+            reader.fail(line, f"{key}.{name}", f"unknown source (known: {', '.join(SOURCES)})")
+            continue
+        fields = {"endpoint": FieldReader.url}
+        if name != "daily_papers":
+            fields["categories"] = _category_codes
+        if name == "arxiv_api":
+            fields["page_size"] = _page_size
+        values = reader.mapping(value_node, f"{key}.{name}", fields)
+        if "endpoint" not in values:
+            reader.fail(line, f"{key}.{name}.endpoint", "required key is missing")
+        elif name != "daily_papers" and "categories" not in values:
+            reader.fail(line, f"{key}.{name}.categories", "required key is missing")
+        else:
+            sources[name] = SourceConfig(**values)
+    return sources
+
+
+def _category_codes(reader: FieldReader, node: yaml.Node, key: str) -> tuple[str, ...] | None:
+    codes = reader.strings(node, key)
+    if codes is not None and not all(CATEGORY_PATTERN.fullmatch(code) for code in codes):
+        reader.fail(yamlio.line_of(node), key, "expected arXiv category codes such as cs.LG")
+        return None
+    return codes
+
+
+def _page_size(reader: FieldReader, node: yaml.Node, key: str) -> int | None:
+    size = reader.integer(node, key)
+    if size is not None and size > 2000:
+        reader.fail(yamlio.line_of(node), key, "expected at most 2000 (arXiv's limit)")
+        return None
+    return size
+
+
+def _fetch(reader: FieldReader, node: yaml.Node, key: str) -> FetchConfig:
+    return FetchConfig(**reader.mapping(node, key, {
+        "timeout": FieldReader.seconds, "retries": _count, "backoff": FieldReader.seconds,
+        "delay": FieldReader.seconds, "max_wait": FieldReader.seconds}))
+
+
+def _count(reader: FieldReader, node: yaml.Node, key: str) -> int | None:
+    """A whole number ≥ 0."""
     return reader.integer(node, key, minimum=0)
 
 
-def _folder(base: Path) -> Callable[[FieldReader, yaml.Node, str], Path | None]:
+def _path(base: Path, kind: str) -> Callable[[FieldReader, yaml.Node, str], Path | None]:
+    """A path relative to site.yaml's folder that must name an existing `kind` ("file" or "folder")."""
     def read(reader: FieldReader, node: yaml.Node, key: str) -> Path | None:
         text = reader.text(node, key)
         if text is None:
             return None
-        folder = (base / text).resolve()
-        if not folder.is_dir():
-            reader.fail(yamlio.line_of(node), key, f"expected a folder; {folder} does not exist")
+        path = (base / text).resolve()
+        if not (path.is_file() if kind == "file" else path.is_dir()):
+            reader.fail(yamlio.line_of(node), key, f"expected a {kind}; {path} does not exist")
             return None
-        return folder
+        return path
     return read
 
 
@@ -178,9 +253,11 @@ def load_config(path: Path | None) -> SiteConfig:
         return SiteConfig(source=str(path))
     values = reader.mapping(root, "", {
         "title": FieldReader.text, "description": FieldReader.text, "base_url": FieldReader.url, "language": FieldReader.text,
-        "per_page": FieldReader.integer, "feed_items": FieldReader.integer, "categories": _categories,
-        "topics": _topics, "templates": _folder(path.parent), "search": FieldReader.flag, "email": _email,
-        "taxonomies": _taxonomies, "related": _related_count,
+        "per_page": FieldReader.integer, "feed_items": FieldReader.integer, "feed_authors": FieldReader.integer,
+        "categories": _categories,
+        "topics": _topics, "templates": _path(path.parent, "folder"), "search": FieldReader.flag, "email": _email(path.parent),
+        "taxonomies": _taxonomies, "related": _count, "sources": _sources, "fetch": _fetch,
+        "deploy": FieldReader.text,
     })
     if reader.problems:
         raise ValidationError(reader.problems, "invalid config")

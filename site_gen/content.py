@@ -8,7 +8,9 @@ read a day's papers back as objects of its own (`PaperCopies`).
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
+import os
 import time
 from dataclasses import fields
 from pathlib import Path
@@ -32,12 +34,13 @@ def load_content(content: Path, cache: Path | None = None) -> list[Paper]:
     day has its own cache file, so a new day writes one small file."""
     if not content.is_dir():
         raise ValidationError([Problem(str(content), 0, "", "content folder not found")], "cannot read records")
-    stamps = {path: stamp(path) for path in day_files(content)}
+    why_not = {path: _not_a_file(path) for path in day_files(content)}
+    stamps = {path: stamp(path) for path, why in why_not.items() if not why}
     shards = {path: _shard(cache, content, path) for path in stamps} if cache else {}
     cached = {path: _read_shard(shards[path], stamped) for path, stamped in stamps.items()} if cache else {}
     stale = [path for path in stamps if cached.get(path) is None]
     parsed = dict(zip(stale, _parse_all(stale)))
-    problems: list[Problem] = []
+    problems = [Problem(str(path), 0, "", why) for path, why in why_not.items() if why]
     papers: list[Paper] = []
     for path, stamped in stamps.items():
         if path in parsed:
@@ -55,6 +58,19 @@ def load_content(content: Path, cache: Path | None = None) -> list[Paper]:
         for gone in set(cache.glob("*.pickle")) - set(shards.values()):
             gone.unlink()
     return papers
+
+
+def _not_a_file(path: Path) -> str | None:
+    """Why a path named like a day file cannot be read as one (a broken link, a folder), or None."""
+    if path.is_file():
+        return None
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        return "a broken symbolic link: what it points to does not exist"
+    except OSError as error:
+        return "a symbolic link loop" if error.errno == errno.ELOOP else f"cannot read: {error.strerror}"
+    return "a folder, not a day file" if path.is_dir() else "not a regular file"
 
 
 def _parse_one(path: Path) -> tuple[list[Paper], list[Problem]]:

@@ -111,13 +111,20 @@ class FeedWriter:
         summary = markup.abstract_html_for_feeds(paper.abstract) if paper.abstract else ""
         if summary:
             entry.summary(summary, type="html")
-        for name in paper.authors:
+        for name in self.named_authors(paper):
             entry.author({"name": name})
         if paper.authors:
-            entry.dc.dc_creator(", ".join(paper.authors))
+            entry.dc.dc_creator(", ".join(self.named_authors(paper)))
         for code in paper.categories:
             entry.category(term=code, scheme="https://arxiv.org/archive/")
         return entry
+
+    def named_authors(self, paper: Paper) -> list[str]:
+        """The first `feed_authors` authors, then "et al." for the rest: a feed entry of a paper with
+        thousands of authors, repeated in each of their feeds, would make the output grow with the
+        square of the count. The paper's page names them all."""
+        named = list(paper.authors[:self.config.feed_authors])
+        return named + ["et al."] if len(paper.authors) > len(named) else named
 
     def newest(self, listing: Listing) -> list[Paper]:
         """Listings with feeds keep their papers newest first."""
@@ -159,7 +166,7 @@ class FeedWriter:
                 "content_html": markup.abstract_html_for_feeds(paper.abstract),
                 "date_published": as_datetime(paper.date).isoformat().replace("+00:00", "Z")}
         if paper.authors:
-            item["authors"] = [{"name": name} for name in paper.authors]
+            item["authors"] = [{"name": name} for name in self.named_authors(paper)]
         if paper.categories:
             item["tags"] = list(paper.categories)
         if "pdf" in paper.link_map:

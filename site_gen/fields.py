@@ -64,6 +64,17 @@ class FieldReader:
             return None
         return value
 
+    def seconds(self, node: yaml.Node, key: str) -> float | None:
+        text = yamlio.scalar_text(node)
+        try:
+            value = float(text) if text is not None else -1.0
+        except ValueError:
+            value = -1.0
+        if not 0 <= value < float("inf"):
+            self.fail(yamlio.line_of(node), key, "expected a number of seconds ≥ 0")
+            return None
+        return value
+
     def flag(self, node: yaml.Node, key: str) -> bool | None:
         value = yamlio.flag_value(node)
         if value is None:

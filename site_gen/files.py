@@ -2,17 +2,48 @@
 telling from a file's size and modification time that it did not change."""
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
+
+TEMPORARY_SUFFIX = ".site-gen-tmp"
 
 
-def write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes, sync: bool = False) -> None:
+    """Readers see the old bytes or the new; a failed write (a full disk) leaves no temporary file.
+    `sync`: on disk before the rename, for what must survive a crash of the machine."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}{TEMPORARY_SUFFIX}")
+    try:
+        with naming(path), open(temporary, "wb") as handle:
+            handle.write(data)
+            if sync:
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+@contextlib.contextmanager
+def naming(path: Path) -> Iterator[None]:
+    """An OSError raised while writing a file names it (a write to a full disk does not by itself)."""
+    try:
+        yield
+    except OSError as error:
+        if error.filename is None:
+            raise OSError(error.errno, error.strerror, str(path)) from None
+        raise
+
+
+def remove_temporaries(folder: Path) -> None:
+    """Temporary files that a killed process left in a folder it wrote with write_atomically. The
+    caller holds the folder's lock, so no living process is writing them."""
+    for leftover in folder.rglob(f".*{TEMPORARY_SUFFIX}") if folder.is_dir() else []:
+        leftover.unlink(missing_ok=True)
 
 
 def save_pickle(path: Path, value: Any) -> None:

@@ -83,7 +83,9 @@ def build_signature(config: SiteConfig) -> str:
     digest = hashlib.blake2b(digest_size=16)
     digest.update(__version__.encode())
     digest.update(library_versions(*RENDERING_LIBRARIES).encode())
-    digest.update(repr(dataclasses.replace(config, email=None, source="")).encode())
+    # what only fetch, daily and digest use is left out: changing it re-renders nothing
+    digest.update(repr(dataclasses.replace(config, email=None, sources={}, fetch=None, deploy=None,
+                                           source="")).encode())
     return digest.hexdigest()
 
 
@@ -96,11 +98,15 @@ def inputs_digest(signature: str, content: Path, template_folders: list[Path], k
     nothing changed."""
     stored = load_pickle(known) if known else None
     saved_ns, hashes = stored if isinstance(stored, tuple) and len(stored) == 2 else (0, {})
-    files = [(content, p) for p in sorted((content / "papers").glob("*/*.yaml"))]
+    day_files = sorted((content / "papers").glob("*/*.yaml"))
+    files = [(content, p) for p in day_files if p.is_file()]
     files += [(folder, p) for folder in template_folders for p in sorted(folder.rglob("*")) if p.is_file()]
     current: dict[str, tuple] = {}
     hashed = 0
     digest = hashlib.blake2b(signature.encode(), digest_size=16)
+    for path in day_files:   # a broken link or a folder among them is an error the build must report
+        if not path.is_file():
+            digest.update(f"not a file: {path}\0".encode())
     for root, path in files:
         stamped = stamp(path)
         entry = hashes.get(str(path))
@@ -140,10 +146,11 @@ def load_manifest(state: Path, name: str, root: Path) -> Manifest:
     return manifest
 
 
-def load_inputs(state: Path, name: str, root: Path) -> str:
-    """load_manifest(...).inputs, without reading the manifest."""
+def load_inputs(state: Path, name: str, root: Path) -> tuple[str, int]:
+    """load_manifest(...).inputs and how many files it lists, without reading the manifest."""
     stored = load_pickle(_inputs_path(state, name))
-    return stored[1] if isinstance(stored, tuple) and stored[0] == __version__ and root.is_dir() else ""
+    ok = isinstance(stored, tuple) and len(stored) == 3 and stored[0] == __version__ and root.is_dir()
+    return (stored[1], stored[2]) if ok else ("", 0)
 
 
 def drop_manifest(state: Path, name: str) -> None:
@@ -153,4 +160,4 @@ def drop_manifest(state: Path, name: str) -> None:
 
 def save_manifest(state: Path, name: str, manifest: Manifest) -> None:
     save_pickle(_manifest_path(state, name), manifest)
-    save_pickle(_inputs_path(state, name), (manifest.version, manifest.inputs))
+    save_pickle(_inputs_path(state, name), (manifest.version, manifest.inputs, len(manifest.files)))

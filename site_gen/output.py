@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .incremental import Manifest, drop_manifest, load_inputs, load_manifest, save_manifest
+from .errors import SiteGenError
+from .files import naming
 from .processes import Background
 from .search import INDEX_FOLDER
 from .urls import Urls
@@ -54,7 +56,9 @@ class Tree:
         return path
 
     def write(self, location: str, data: str | bytes) -> None:
-        self._prepare(location).write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+        path = self._prepare(location)
+        with naming(path):
+            path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
 
     def link_from(self, other: "Tree", location: str) -> bool:
         """Hard-link the other tree's file here; False when it cannot (missing, another file system)."""
@@ -109,6 +113,22 @@ class Tree:
             pass
 
 
+def count_files(root: Path) -> int:
+    """The files of a tree as its manifest counts them: the search index is one, other commands' folders none."""
+    count = 0
+    for folder, subfolders, files in os.walk(root):
+        if folder == str(root):
+            count += INDEX_FOLDER in subfolders
+            subfolders[:] = [name for name in subfolders if name not in (INDEX_FOLDER, *PRESERVED)]
+        count += len(files)
+    return count
+
+
+def _present(tree: Tree, location: str) -> bool:
+    return (tree.root / INDEX_FOLDER / "pagefind.js").is_file() if location == INDEX_FOLDER \
+        else tree.path(location).is_file()
+
+
 class OutputTrees:
     def __init__(self, output: Path, state: Path):
         self.output = output.absolute()
@@ -135,9 +155,13 @@ class OutputTrees:
         return f"{root.name.lstrip('.')}-{hashlib.blake2b(str(root).encode(), digest_size=6).hexdigest()}"
 
     def live_inputs(self) -> str:
-        """What the live tree was built from (its manifest's `inputs`), or "" when unknown."""
+        """What the live tree was built from (its manifest's `inputs`), or "" when unknown or when the
+        tree no longer holds as many files as its manifest lists (something removed some)."""
         root = self.live_root()
-        return load_inputs(self.state, self.manifest_name(root), root) if root else ""
+        if root is None:
+            return ""
+        inputs, count = load_inputs(self.state, self.manifest_name(root), root)
+        return inputs if count_files(root) >= count else ""
 
     def live(self) -> Tree:
         root = self.live_root()
@@ -180,6 +204,14 @@ class OutputTrees:
             stop_and_take_stock()
 
     def publish(self, tree: Tree, manifest: Manifest) -> None:
+        """Make the tree live, once it holds every file of its manifest (else SiteGenError, and the
+        live tree stays)."""
+        if count_files(tree.root) < len(manifest.files):
+            missing = [location for location in manifest.files if not _present(tree, location)]
+            if missing:
+                raise SiteGenError(f"{len(missing)} files of the new site went missing from {tree.root} while it "
+                                   f"was built (e.g. {missing[0]}): something else changed it. Nothing was "
+                                   "published; build again")
         live = self.live_root()
         source = live or (self.output if self.output.is_dir() else None)
         for name in PRESERVED:

@@ -10,7 +10,7 @@ from typing import Any
 import jinja2
 from jinja2 import meta
 
-from .errors import Problem
+from .errors import Problem, SiteGenError
 from .resources import TEMPLATES as BUILTIN_TEMPLATES
 
 TEMPLATE_SUFFIXES = (".html", ".txt", ".xml")
@@ -58,13 +58,34 @@ def syntax_problems(folder: Path) -> list[Problem]:
     return problems
 
 
+def _template_line(error: BaseException) -> str | None:
+    """"file:line" of the innermost template frame of the error's traceback (Jinja makes its frames
+    carry the template's file name and line), or None when no template was running."""
+    where = None
+    frame = error.__traceback__
+    while frame is not None:
+        filename = frame.tb_frame.f_code.co_filename
+        if filename.endswith(TEMPLATE_SUFFIXES):
+            where = f"{filename}:{frame.tb_lineno}"
+        frame = frame.tb_next
+    return where
+
+
 class Renderer:
     def __init__(self, site: SiteView, override: Path | None = None, folder: str = ""):
         self.env = environment([str(root / folder) if folder else str(root) for root in template_folders(override)])
         self.env.globals["site"] = site
 
     def render(self, template: str, context: dict[str, Any]) -> str:
-        return self.env.get_template(template).render(context)
+        try:
+            return self.env.get_template(template).render(context)
+        except jinja2.TemplateSyntaxError as error:
+            raise SiteGenError(f"{error.filename or template}:{error.lineno}: template syntax: {error.message}") from None
+        except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError) as error:
+            where = _template_line(error)
+            if where is None:
+                raise   # not the template's doing
+            raise SiteGenError(f"{where}: template error in {template}: {error}") from None
 
     @functools.lru_cache(maxsize=None)
     def template_digest(self, name: str) -> str:
@@ -78,9 +99,13 @@ class Renderer:
             if current in seen:
                 continue
             seen.add(current)
-            source, _, _ = self.env.loader.get_source(self.env, current)
+            source, filename, _ = self.env.loader.get_source(self.env, current)
             digest.update(current.encode() + b"\0" + source.encode() + b"\1")
-            for referenced in meta.find_referenced_templates(self.env.parse(source)):
+            try:
+                parsed = self.env.parse(source, current, filename)
+            except jinja2.TemplateSyntaxError as error:
+                raise SiteGenError(f"{filename}:{error.lineno}: template syntax: {error.message}") from None
+            for referenced in meta.find_referenced_templates(parsed):
                 if referenced is None:  # a name computed at run time: depend on every template
                     pending.extend(self.env.list_templates())
                 else:

@@ -101,11 +101,25 @@ def watched_paths(config_path: Path | None, content: Path, config: SiteConfig) -
     return [p for p in paths + ([config_path] if config_path else []) if p.exists()]
 
 
+def _server(port: int, state: BuildState, output: Path) -> ThreadingHTTPServer:
+    """Bound before the first build, so a busy port is said at once, not after a whole build."""
+    output.mkdir(parents=True, exist_ok=True)
+    try:
+        # not resolved: output/ is a link that each build moves to the newest tree
+        server = ThreadingHTTPServer(("127.0.0.1", port), _handler(state, output.absolute()))
+    except OSError as error:
+        raise SiteGenError(f"cannot serve on 127.0.0.1:{port}: {error.strerror}; "
+                           "choose another port with --port") from None
+    server.daemon_threads = True
+    return server
+
+
 def serve(config_path: Path | None, content: Path, output: Path, port: int,
           build: Callable[[SiteConfig, Path, Path], object], stop: threading.Event | None = None) -> None:
     stop = stop or threading.Event()
     state = BuildState()
     base_url = f"http://127.0.0.1:{port}/"
+    server = _server(port, state, output)
 
     def rebuild() -> SiteConfig | None:
         try:
@@ -114,16 +128,13 @@ def serve(config_path: Path | None, content: Path, output: Path, port: int,
             print(f"site-gen serve: {report}", flush=True)
             state.finished(None)
             return config
-        except SiteGenError as exc:
-            print(f"site-gen serve: build failed: {exc}", flush=True)
-            state.finished(str(exc))
+        except (SiteGenError, OSError) as exc:   # the last good site stays served
+            message = str(exc) if isinstance(exc, SiteGenError) else f"{exc.filename or ''}: {exc.strerror or exc}"
+            print(f"site-gen serve: build failed: {message}", flush=True)
+            state.finished(message)
             return None
 
     config = rebuild() or SiteConfig()
-    output.mkdir(parents=True, exist_ok=True)
-    # not resolved: output/ is a link that each build moves to the newest tree
-    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(state, output.absolute()))
-    server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print(f"site-gen serve: http://127.0.0.1:{port}/ (Ctrl-C to stop)", flush=True)
     try:

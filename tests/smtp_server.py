@@ -5,6 +5,7 @@ import socket
 from email import message_from_bytes, policy
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 def free_port() -> int:
@@ -44,11 +45,34 @@ class RecordingHandler:
         return [message for rcpts, message in self.messages if address in rcpts]
 
 
+class Authenticator:
+    """Accepts one user name and password (AUTH PLAIN / LOGIN)."""
+
+    def __init__(self, username: str, password: str):
+        self.username, self.password = username.encode(), password.encode()
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and \
+            (auth_data.login, auth_data.password) == (self.username, self.password)
+        return AuthResult(success=ok, handled=False)
+
+
 class SmtpServer:
-    def __init__(self):
+    """With `tls` (an SSLContext): STARTTLS is offered and required; with `implicit_tls`, the whole
+    connection is TLS (port 465 style). With `credentials` (user, password), AUTH is required."""
+
+    def __init__(self, tls=None, implicit_tls=None, credentials: tuple[str, str] | None = None):
         self.handler = RecordingHandler()
         self.port = free_port()
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        options = {}
+        if tls is not None:
+            options.update(tls_context=tls, require_starttls=True)
+        if implicit_tls is not None:
+            options.update(ssl_context=implicit_tls)
+        if credentials:
+            options.update(authenticator=Authenticator(*credentials), auth_required=True,
+                           auth_require_tls=tls is not None or implicit_tls is not None)
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **options)
 
     def __enter__(self) -> "SmtpServer":
         self.controller.start()

@@ -16,7 +16,7 @@ import yaml
 
 from conftest import REPO, run_cli
 from site_gen import __version__
-from site_gen.config import EmailConfig, SiteConfig
+from site_gen.config import EmailConfig, FetchConfig, SiteConfig, SourceConfig
 
 
 def run(*args, cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
@@ -114,11 +114,12 @@ def test_a_new_site_yaml_lists_every_option_and_loads_as_the_defaults(tmp_path):
     text = (tmp_path / "site.yaml").read_text()
     options = {f.name for f in dataclasses.fields(SiteConfig)} - {"source"}
     email = {"from" if f.name == "sender" else f.name for f in dataclasses.fields(EmailConfig)}
-    assert options | email <= _documented_keys(text), (options | email) - _documented_keys(text)
+    nested = {f.name for kind in (FetchConfig, SourceConfig) for f in dataclasses.fields(kind)}
+    assert options | email | nested <= _documented_keys(text), (options | email | nested) - _documented_keys(text)
     from site_gen.config import load_config
     config = load_config(tmp_path / "site.yaml")
     defaults = SiteConfig()
-    for name in options - {"templates", "email"}:
+    for name in options - {"templates", "email", "sources"}:
         assert getattr(config, name) == getattr(defaults, name), name
     assert config.templates == (tmp_path / "templates").resolve()
 

@@ -19,7 +19,7 @@ from ..files import write_atomically
 from ..records import day_file_path, read_day_file
 from .compose import DigestComposer, day_papers, message_id, papers_for
 from .ledger import Ledger
-from .send import Outcome, SmtpSender, SmtpSettings
+from .send import Outcome, SmtpRunError, SmtpSender, SmtpSettings
 from .subscribers import Subscriber, load_subscribers
 
 PASSWORD_VARIABLE = "SITE_GEN_SMTP_PASSWORD"
@@ -34,10 +34,12 @@ class DigestReport:
     empty: list[str] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)
     deferred: list[tuple[str, str]] = field(default_factory=list)
+    unconfirmed: list[tuple[str, str]] = field(default_factory=list)   # (email, when an earlier run claimed it)
+    stopped: str | None = None        # why the run stopped before every subscriber was dealt with
 
     @property
     def ok(self) -> bool:
-        return not self.refused and not self.deferred
+        return not self.refused and not self.deferred and not self.unconfirmed and not self.stopped
 
     def lines(self) -> list[str]:
         lines = [f"sent {len(self.sent)}, written {len(self.written)}, already sent {len(self.already_sent)}, "
@@ -45,6 +47,11 @@ class DigestReport:
                  f"deferred {len(self.deferred)}"]
         lines += [f"refused (permanent, not retried): {email}: {detail}" for email, detail in self.refused]
         lines += [f"deferred (will be retried next run): {email}: {detail}" for email, detail in self.deferred]
+        lines += [f"unconfirmed (a run stopped while sending it at {when}; it may have arrived): {email}; "
+                  "--resend-unconfirmed sends it again" for email, when in self.unconfirmed]
+        if self.stopped:
+            lines.append(f"stopped: {self.stopped}; nobody else was marked: run the same command again once "
+                         "that is fixed, and it sends only what is missing")
         return lines
 
 
@@ -59,6 +66,7 @@ class DigestOptions:
     smtp_port: int | None = None
     retries: int = 4
     backoff: float = 1.0
+    resend_unconfirmed: bool = False
 
 
 def _secret(subscribers: list[Subscriber], sending: bool) -> str:
@@ -90,7 +98,9 @@ def run_digest(config: SiteConfig, content: Path, options: DigestOptions) -> Dig
     sender = SmtpSender(SmtpSettings(
         host=options.smtp_host or config.email.host, port=options.smtp_port or config.email.port,
         security=config.email.security, username=config.email.username,
-        password=os.environ.get(PASSWORD_VARIABLE)), options.retries, options.backoff) if options.send else None
+        password=os.environ.get(PASSWORD_VARIABLE), ca_file=config.email.tls_ca_file),
+        options.retries, options.backoff) if options.send else None
+    unconfirmed = ledger.unconfirmed(options.day) if ledger else {}
     try:
         for subscriber in tqdm(subscribers, unit="subscriber", disable=not sys.stderr.isatty(), leave=False):
             earlier = ledger.status(options.day, subscriber.email) if ledger else None
@@ -108,7 +118,19 @@ def run_digest(config: SiteConfig, content: Path, options: DigestOptions) -> Dig
             if sender is None:
                 report.written.append(_write_eml(options.out, options.day, subscriber, message))
                 continue
-            delivery = sender.send(message, config.email.sender, subscriber.email)
+            claimed_before = unconfirmed.get(subscriber.email.lower())
+            if claimed_before and not options.resend_unconfirmed:
+                report.unconfirmed.append((subscriber.email, claimed_before))
+                continue
+            if not ledger.claim(options.day, subscriber.email, retake=bool(claimed_before)):
+                report.already_sent.append(subscriber.email)   # another run is sending it
+                continue
+            try:
+                delivery = sender.send(message, config.email.sender, subscriber.email)
+            except SmtpRunError as error:
+                ledger.release(options.day, subscriber.email)
+                report.stopped = str(error)
+                break
             if delivery.outcome is Outcome.SENT:
                 ledger.record(options.day, subscriber.email, "sent", message["Message-ID"])
                 report.sent.append(subscriber.email)
@@ -116,6 +138,7 @@ def run_digest(config: SiteConfig, content: Path, options: DigestOptions) -> Dig
                 ledger.record(options.day, subscriber.email, "refused", message["Message-ID"], delivery.detail)
                 report.refused.append((subscriber.email, delivery.detail))
             else:
+                ledger.release(options.day, subscriber.email)
                 report.deferred.append((subscriber.email, delivery.detail))
     finally:
         if sender:

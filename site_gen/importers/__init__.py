@@ -12,7 +12,8 @@ from pathlib import Path
 from ..errors import ValidationError
 from . import arxiv_feed, daily_json, daily_text, listing_text
 from .common import CaptureError, Imported
-from .merge import FileSummary, load_index, write_all_or_nothing
+from .journal import finish_interrupted_import, write_all_or_nothing
+from .merge import FileSummary, load_index
 
 READERS = {module.FORMAT: module for module in (daily_json, arxiv_feed, daily_text, listing_text)}
 
@@ -59,7 +60,8 @@ class ImportResult:
 
 def run_import(files: list[Path], content: Path, as_of: dt.date, fmt: str | None = None,
                dry_run: bool = False) -> ImportResult:
-    """Parse every file first (nothing is written if any fails), then merge and write."""
+    """Parse every file first (nothing is written if any fails), then merge and write the changed day
+    files all together (journal.py). The caller holds the content lock."""
     parsed, problems = [], []
     for path in files:
         try:
@@ -68,6 +70,8 @@ def run_import(files: list[Path], content: Path, as_of: dt.date, fmt: str | None
             problems.extend(exc.problems)
     if problems:
         raise ValidationError(problems, "cannot import; nothing was written")
+    if not dry_run:
+        finish_interrupted_import(content)
     index = load_index(content)
     summaries = []
     for path, name, papers in parsed:
@@ -78,5 +82,5 @@ def run_import(files: list[Path], content: Path, as_of: dt.date, fmt: str | None
             if record:
                 summary.days[record.date.isoformat()] += 1
         summaries.append(summary)
-    written = [] if dry_run else write_all_or_nothing(index.day_texts(content))
+    written = [] if dry_run else write_all_or_nothing(content, index.day_texts(content))
     return ImportResult(summaries, written)

@@ -1,8 +1,7 @@
-"""Merging imported papers into content/ by the spec's rules, and writing day files all-or-nothing."""
+"""Merging imported papers into content/ by the rules of docs/records.md."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,26 +112,3 @@ class ContentIndex:
 
 def load_index(content: Path) -> ContentIndex:
     return ContentIndex(load_content(content) if (content / "papers").is_dir() else [])
-
-
-def write_all_or_nothing(files: dict[Path, str]) -> list[Path]:
-    """Write every changed file to a temporary name first, then rename them all into place."""
-    pending: list[tuple[Path, Path]] = []
-    try:
-        for path, text in files.items():
-            if path.exists() and path.read_text(encoding="utf-8") == text:
-                continue
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_name(f".{path.name}.importing-{os.getpid()}")
-            with open(temporary, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            pending.append((temporary, path))
-    except BaseException:
-        for temporary, _ in pending:
-            temporary.unlink(missing_ok=True)
-        raise
-    for temporary, path in pending:
-        os.replace(temporary, path)
-    return [path for _, path in pending]
