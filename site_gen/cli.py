@@ -1,4 +1,4 @@
-"""The `site-gen` command: init, check, import, build, digest, serve."""
+"""The `site-gen` command: init, check, fetch, import, build, digest, daily, serve."""
 from __future__ import annotations
 
 import argparse
@@ -12,17 +12,19 @@ from . import STATE_FOLDER, __version__
 from .config import SiteConfig, load_config
 from .errors import SiteGenError
 from .locks import DEFAULT_WAIT
-from .operations import SERVE_STATE, build_site, import_captures, send_digest, settle_content
+from .operations import SERVE_STATE, build_site, fetch_days, import_captures, send_digest, settle_content
 
 DEFAULT_CONFIG = Path("site.yaml")
 MISSING_DAYS = 7    # how far back `fetch --missing` looks without --since
 
 
+def _config_path(args: argparse.Namespace) -> Path | None:
+    """--config, else site.yaml where there is one, else None (the defaults)."""
+    return args.config or (DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None)
+
+
 def _config(args: argparse.Namespace) -> SiteConfig:
-    path = args.config
-    if path is None:
-        path = DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None
-    config = load_config(path)
+    config = load_config(_config_path(args))
     if getattr(args, "base_url", None):
         config = config.with_base_url(args.base_url)
     return config
@@ -82,7 +84,6 @@ def _fetch_days(args: argparse.Namespace) -> list[dt.date]:
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
-    from .operations import fetch_days
     report = fetch_days(_config(args), args.content, args.state, args.captures, _fetch_days(args), args.source,
                         args.missing, args.dry_run, args.wait)
     for outcome in report.outcomes:
@@ -110,9 +111,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .check import check_site
-    config_path = args.config or (DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None)
     settle_content(args.content, "check", args.wait)
-    report = check_site(config_path, args.content, args.subscribers)
+    report = check_site(_config_path(args), args.content, args.subscribers)
     for line in report.lines():
         print(line, file=sys.stderr if report.problems else sys.stdout)
     return 1 if report.problems else 0
@@ -123,13 +123,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.output.absolute() == Path("output").absolute():
         raise SiteGenError("serve builds for http://127.0.0.1/ and must not write the production output/: "
                            "give --output another folder (default: .site-gen/serve)")
-    config_path = args.config or (DEFAULT_CONFIG if DEFAULT_CONFIG.exists() else None)
 
     def build_preview(config: SiteConfig, content: Path, output: Path):   # locks only while it rebuilds
         return build_site(config, content, output, SERVE_STATE, args.wait, command="serve")
 
     try:
-        serve(config_path, args.content, args.output, args.port, build_preview)
+        serve(_config_path(args), args.content, args.output, args.port, build_preview)
     except KeyboardInterrupt:
         pass
     return 0

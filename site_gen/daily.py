@@ -27,8 +27,7 @@ class DailyOptions:
 
 def _fetch(config: SiteConfig, o: DailyOptions) -> tuple[bool, str]:
     report = fetch_days(config, o.content, o.state, o.captures, [o.day], None, False, False, o.wait)
-    problems = [str(outcome) for outcome in report.outcomes if outcome.failed]
-    return report.ok, report.summary() + "".join(f"\n  {line}" for line in problems)
+    return report.ok, "\n  ".join(str(outcome) for outcome in report.outcomes)
 
 
 def _build(config: SiteConfig, o: DailyOptions) -> tuple[bool, str]:

@@ -15,8 +15,9 @@ from pathlib import Path
 from . import STATE_FOLDER
 from .config import SiteConfig
 from .errors import SiteGenError
-from .files import remove_temporaries
+from .files import remove_temporaries, write_atomically
 from .locks import content_lock, ledger_lock, state_lock
+from .output import OutputTrees
 
 SERVE_STATE = Path(STATE_FOLDER) / "serve-state"   # serve's caches, apart from the production build's
 
@@ -65,8 +66,6 @@ def send_digest(config: SiteConfig, content: Path, options, wait: float):
 def deploy(config: SiteConfig, output: Path, state: Path, wait: float) -> str:
     """Run the `deploy:` command on the live site, once per build: a run after a deploy of the same
     tree does nothing. Raises SiteGenError when the command fails."""
-    from .files import write_atomically
-    from .output import OutputTrees
     if not config.deploy:
         return "none configured (deploy: in site.yaml)"
     record = state / "deployed"

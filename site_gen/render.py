@@ -52,10 +52,14 @@ def syntax_problems(folder: Path) -> list[Problem]:
         try:
             env.parse(path.read_text(encoding="utf-8"), path.name, str(path))
         except jinja2.TemplateSyntaxError as error:
-            problems.append(Problem(str(path), error.lineno, "", f"template syntax: {error.message}"))
+            problems.append(_syntax_problem(error, str(path)))
         except (OSError, UnicodeDecodeError) as error:
             problems.append(Problem(str(path), 0, "", f"cannot read the template: {error}"))
     return problems
+
+
+def _syntax_problem(error: jinja2.TemplateSyntaxError, filename: str) -> Problem:
+    return Problem(filename, error.lineno, "", f"template syntax: {error.message}")
 
 
 def _template_line(error: BaseException) -> str | None:
@@ -80,7 +84,7 @@ class Renderer:
         try:
             return self.env.get_template(template).render(context)
         except jinja2.TemplateSyntaxError as error:
-            raise SiteGenError(f"{error.filename or template}:{error.lineno}: template syntax: {error.message}") from None
+            raise SiteGenError(str(_syntax_problem(error, error.filename or template))) from None
         except (jinja2.TemplateError, TypeError, ValueError, ArithmeticError) as error:
             where = _template_line(error)
             if where is None:
@@ -104,7 +108,7 @@ class Renderer:
             try:
                 parsed = self.env.parse(source, current, filename)
             except jinja2.TemplateSyntaxError as error:
-                raise SiteGenError(f"{filename}:{error.lineno}: template syntax: {error.message}") from None
+                raise SiteGenError(str(_syntax_problem(error, filename))) from None
             for referenced in meta.find_referenced_templates(parsed):
                 if referenced is None:  # a name computed at run time: depend on every template
                     pending.extend(self.env.list_templates())

@@ -246,19 +246,22 @@ def test_a_source_that_keeps_failing_is_named_with_its_reason(tmp_path):
 
 
 def test_missing_fetches_only_the_days_not_yet_fetched_completely(tmp_path):
-    days = {"2025-01-13": Reply(body=DAILY.replace(b"2025-01-15T", b"2025-01-13T")),
-            "2025-01-14": Reply(503, b"down")}
+    today = dt.datetime.now(dt.timezone.utc).date()
+    first, failed = (today - dt.timedelta(days=n) for n in (2, 1))
     with ReplayServer() as server:
-        for day, reply in days.items():
-            server.script(f"/api/daily_papers?date={day}", reply)
+        server.script("/api/daily_papers", Reply(body=b"[]"))                # any other day: a quiet one
+        server.script(f"/api/daily_papers?date={first}",
+                      Reply(body=DAILY.replace(b"2025-01-15T", f"{first}T".encode())))
+        server.script(f"/api/daily_papers?date={failed}", Reply(503, b"down"))
         configure(tmp_path, server, "daily_papers")
-        assert fetch(tmp_path, "--from", "2025-01-13", "--to", "2025-01-14").returncode == 1
-        server.script("/api/daily_papers?date=2025-01-14", Reply(body=b"[]"))
+        assert fetch(tmp_path, "--from", str(first), "--to", str(failed)).returncode == 1
+        server.script(f"/api/daily_papers?date={failed}", Reply(body=b"[]"))
         asked_before = len(server.asked)
-        result = fetch(tmp_path, "--missing", "--since", "2025-01-13")
-        days_asked = {parse_qs(urlsplit(a.path).query)["date"][0] for a in server.asked[asked_before:]}
-    assert "2025-01-13" not in days_asked and "2025-01-14" in days_asked
-    assert "2025-01-14 daily_papers: no papers announced" in result.stdout
+        result = fetch(tmp_path, "--missing", "--since", str(first))
+        days_asked = [parse_qs(urlsplit(a.path).query)["date"][0] for a in server.asked[asked_before:]]
+    assert days_asked == [str(failed), str(today)]          # not the day fetched already
+    assert f"{failed} daily_papers: no papers announced" in result.stdout
+    assert result.returncode == 0
 
 
 def test_a_dry_run_writes_nothing(tmp_path):
@@ -321,7 +324,6 @@ email:
   port: {smtp.port}
 """)
         (tmp_path / "subscribers.yaml").write_text("- email: ann@example.org\n- email: bob@example.org\n")
-        env = {"SITE_GEN_UNSUBSCRIBE_SECRET": "s"}
         monkeypatch.setenv("SITE_GEN_UNSUBSCRIBE_SECRET", "s")
         first = run_cli("daily", "--day", "2025-01-15", cwd=tmp_path)
         assert first.returncode == 0, first.stdout + first.stderr

@@ -132,6 +132,16 @@ def test_two_imports_at_once_lose_no_paper(tmp_path):
     assert len(all_ids(tmp_path / "content")) == 600
 
 
+def import_killed(root: Path, capture: Path, trap: str) -> None:
+    """`site-gen import` in a real process that `trap` (code run in it first, with os, signal and the
+    journal module at hand) kills with SIGKILL at a chosen point."""
+    script = ("import os, signal, sys\nimport site_gen.importers.journal as journal\n" + trap
+              + "from site_gen.cli import main\nmain(sys.argv[1:])\n")
+    killed = subprocess.run([sys.executable, "-c", script, "import", "--content", "content", str(capture)],
+                            cwd=root, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+
+
 def test_an_import_killed_between_its_renames_is_finished_by_the_next_command(tmp_path):
     """The import is a real process, killed by SIGKILL right after its first day file is renamed."""
     days = ["2025-03-10", "2025-03-11", "2025-03-12"]
@@ -139,20 +149,12 @@ def test_an_import_killed_between_its_renames_is_finished_by_the_next_command(tm
         write_day(tmp_path / "content", day, papers_of(day, 3, f"240{d}"))
     capture = tmp_path / "new.json"
     capture.write_text(daily_json([p for d, day in enumerate(days) for p in papers_of(day, 5, f"250{d}")]))
-    killer = ("import os, signal, sys\n"
-              "import site_gen.importers.journal as journal\n"
-              "real = os.replace\n"
-              "def replace_then_die(a, b):\n"
-              "    real(a, b)\n"
-              "    if str(b).endswith('.yaml'):\n"
-              "        os.kill(os.getpid(), signal.SIGKILL)\n"
-              "journal.os.replace = replace_then_die\n"
-              "from site_gen.cli import main\n"
-              "main(sys.argv[1:])\n")
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    killed = subprocess.run([sys.executable, "-c", killer, "import", "--content", "content", str(capture)],
-                            cwd=tmp_path, env=env, capture_output=True, text=True)
-    assert killed.returncode == -signal.SIGKILL
+    import_killed(tmp_path, capture, "real = os.replace\n"
+                                     "def replace_then_die(a, b):\n"
+                                     "    real(a, b)\n"
+                                     "    if str(b).endswith('.yaml'):\n"
+                                     "        os.kill(os.getpid(), signal.SIGKILL)\n"
+                                     "journal.os.replace = replace_then_die\n")
     half = [len([r for r in yaml.safe_load(f.read_text()) if r["id"].startswith("25")])
             for f in sorted((tmp_path / "content" / "papers").glob("*/*.yaml"))]
     assert sorted(half) == [0, 0, 5]            # killed half-way: one day new, two old
@@ -168,17 +170,9 @@ def test_an_import_killed_before_its_journal_leaves_the_old_content(tmp_path):
     before = snapshot(tmp_path / "content" / "papers")
     capture = tmp_path / "new.json"
     capture.write_text(daily_json(papers_of(DAY, 5, "2501") + papers_of("2025-03-11", 5, "2502")))
-    killer = ("import os, signal, sys\n"
-              "import site_gen.importers.journal as journal\n"
-              "def die(*args, **kwargs):\n"
-              "    os.kill(os.getpid(), signal.SIGKILL)\n"
-              "journal.write_atomically = die\n"
-              "from site_gen.cli import main\n"
-              "main(sys.argv[1:])\n")
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    killed = subprocess.run([sys.executable, "-c", killer, "import", "--content", "content", str(capture)],
-                            cwd=tmp_path, env=env, capture_output=True, text=True)
-    assert killed.returncode == -signal.SIGKILL
+    import_killed(tmp_path, capture, "def die(*args, **kwargs):\n"
+                                     "    os.kill(os.getpid(), signal.SIGKILL)\n"
+                                     "journal.write_atomically = die\n")
     assert list((tmp_path / "content" / "papers").glob("*/.*importing*"))    # its temporary files
     assert run_cli("import", "--content", "content", "--dry-run", str(capture), cwd=tmp_path).returncode == 0
     assert run_cli("build", "--content", "content", cwd=tmp_path).returncode == 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from ..files import write_atomically
 from ..importers import run_import
 from .http import FetchFailed, Fetched, PoliteClient
 from .log import FetchLog
-from .sources import KINDS, Judgement, Malformed, Verdict
+from .sources import KINDS, Judgement, Malformed, Source, Verdict
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class Fetcher:
         # this run's answers by URL: a feed asked for several days is fetched once
         self.answers: dict[str, tuple[Fetched, str | None]] = {}
 
-    def run(self, sources: dict[str, object], days: list[dt.date], missing_only: bool) -> FetchReport:
+    def run(self, sources: dict[str, Source], days: list[dt.date], missing_only: bool) -> FetchReport:
         report = FetchReport()
         try:
             for day in days:
@@ -77,6 +78,8 @@ class Fetcher:
                             self.log.save()      # after each source: a run stopped half-way keeps what it did
         finally:
             self.client.close()
+            if self.dry_run:
+                shutil.rmtree(self.captures, ignore_errors=True)
         return report
 
     def _get(self, url: str) -> tuple[Fetched, str | None]:
@@ -86,7 +89,7 @@ class Fetcher:
             self.answers[url] = (self.client.get(url, validators), for_day)
         return self.answers[url]
 
-    def fetch(self, source, day: dt.date) -> Outcome:
+    def fetch(self, source: Source, day: dt.date) -> Outcome:
         folder = self.captures / day.isoformat()
         request, saved, answers = source.first(day), [], []
         while request is not None:
@@ -116,7 +119,7 @@ class Fetcher:
             request = judgement.next
         return self._import(source, day, saved, answers)
 
-    def _import(self, source, day: dt.date, saved: list[Path], answers: list) -> Outcome:
+    def _import(self, source: Source, day: dt.date, saved: list[Path], answers: list) -> Outcome:
         try:
             result = run_import(saved, self.content, day, source.first(day).format, self.dry_run)
         except ValidationError as error:
@@ -128,7 +131,7 @@ class Fetcher:
         detail = ", ".join(f"{counts[k]} {k}" for k in ("new", "updated", "unchanged", "skipped") if counts[k])
         return self._done(source, day, "imported", detail, answers)
 
-    def _done(self, source, day: dt.date, status: str, detail: str, answers: list = ()) -> Outcome:
+    def _done(self, source: Source, day: dt.date, status: str, detail: str, answers: list = ()) -> Outcome:
         if not self.dry_run:
             self.log.mark_complete(source.name, day)
             for url, fetched in answers:

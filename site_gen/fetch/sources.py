@@ -154,4 +154,5 @@ class ArxivApi:
         return Judgement(Verdict.PAPERS, f"{total} papers", more)
 
 
-KINDS = {kind.name: kind for kind in (DailyPapers, ArxivRss, ArxivApi)}
+Source = DailyPapers | ArxivRss | ArxivApi
+KINDS: dict[str, type[Source]] = {kind.name: kind for kind in (DailyPapers, ArxivRss, ArxivApi)}
