@@ -11,6 +11,7 @@ from pathlib import Path
 from . import STATE_FOLDER
 from .catalog import build_catalog
 from .config import SiteConfig
+from .feeds import FeedWriter
 from .fragments import read_ahead
 from .incremental import Manifest, build_signature, fingerprint, inputs_digest
 from .output import OutputTrees, Tree
@@ -21,6 +22,7 @@ from .search import INDEX_FOLDER, index_site
 from .sitemap import robots_txt, sitemap_files
 from .urls import Urls
 from .views import paper_keys
+from .private_feeds import plan_private_feeds, private_inputs, write_private_feeds
 from .processes import Background, default_jobs
 from .workers import RenderJob, RenderPool, Written
 
@@ -60,7 +62,8 @@ def site_view(config: SiteConfig, urls: Urls) -> SiteView:
 def write_small_files(config: SiteConfig, urls: Urls, written: list[Written], tree: Tree) -> dict[str, str]:
     """Sitemap, robots.txt and the stylesheet: cheap, rewritten every time; returns their fingerprints."""
     files: dict[str, bytes] = {}
-    entries = [(urls.absolute(w.location), w.lastmod) for w in written if w.page and w.location != "404.html"]
+    entries = [(urls.absolute(w.location), w.lastmod) for w in written
+               if w.page and w.location != "404.html" and Urls.file_for(w.location).endswith(".html")]
     for location, text in sitemap_files(entries, urls):
         files[location] = text.encode()
     files["robots.txt"] = robots_txt(urls).encode()
@@ -108,8 +111,9 @@ def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT
     clock = StageClock()
     progress = sys.stderr.isatty() if progress is None else progress
     trees = OutputTrees(output, state)
-    inputs = inputs_digest(build_signature(config), content, template_folders(config.templates),
-                           state / "inputs.pickle")
+    secret, subscriber_files = private_inputs(config)
+    inputs = inputs_digest(build_signature(config) + secret, content, template_folders(config.templates),
+                           state / "inputs.pickle", subscriber_files)
     if trees.live_inputs() == inputs:                                     # 0. nothing changed at all
         return BuildReport(0, 0, 0, 0, time.perf_counter() - clock.started, up_to_date=True)
     live = trees.live()
@@ -133,25 +137,28 @@ def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT
             clock("related (waited for)")
     clock("catch-up (waited for)")
     urls = Urls(config.base_url, config.base_path)
+    private = plan_private_feeds(catalog, config, FeedWriter(config, urls, None), signature, live, state)  # 5.
+    clock("private feeds")                                                #    private feeds
     job = RenderJob(catalog, config, site_view(config, urls), urls, related, keys, signature,
                     live, tree, state / FRAGMENTS, copies)
     count = len(papers)
     del papers, catalog, related, keys, finding_related   # the job holds them alone: the pool releases them
-    with RenderPool(job, jobs, progress) as pool:                         # 5. in parallel:
+    with RenderPool(job, jobs, progress) as pool:                         # 6. in parallel:
         pool.update_fragments()                                           #    the stale cards, feed entries
         clock("fragments")
         written = pool.render()                                           #    pages and feeds
         clock("pages and feeds")
     files = {w.location: w.fingerprint for w in written}
-    files.update(write_small_files(config, urls, written, tree))          # 6. sitemap, robots, static
-    search = update_search_index(config, signature, written, live, tree)             # 7. search index
+    files.update(write_private_feeds(private, live, tree))
+    files.update(write_small_files(config, urls, written, tree))          # 7. sitemap, robots, static
+    search = update_search_index(config, signature, written, live, tree)             # 8. search index
     if search:
         files[INDEX_FOLDER] = search
     clock("sitemap and search")
-    for location in tree.manifest.files.keys() - files.keys():            # 8. pages whose records are gone
+    for location in tree.manifest.files.keys() - files.keys():            # 9. pages whose records are gone
         if location != INDEX_FOLDER:
             tree.remove(location)
-    trees.publish(tree, Manifest(inputs=inputs, files=files))             # 9. swap it in
+    trees.publish(tree, Manifest(inputs=inputs, files=files))             # 10. swap it in
     clock("publish")
     pages = sum(1 for w in written if w.page)
     return BuildReport(count, pages, len(written) - pages, sum(w.rendered for w in written),

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .config import SiteConfig, load_config
 from .content import day_files, load_content
+from .digest.library import PaperIndex, load_library
 from .digest.subscribers import load_subscribers
 from .errors import Problem, ValidationError
 from .render import syntax_problems
@@ -15,12 +16,14 @@ from .render import syntax_problems
 @dataclass
 class CheckReport:
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)   # worth knowing, never fatal
     checked: list[str] = field(default_factory=list)     # what was found valid, for the summary
 
     def lines(self) -> list[str]:
+        warnings = [f"warning: {w}" for w in self.warnings]
         if self.problems:
-            return [str(p) for p in sorted(self.problems)] + [f"{len(self.problems)} problem(s)"]
-        return [f"no problems: {', '.join(self.checked)}"]
+            return warnings + [str(p) for p in sorted(self.problems)] + [f"{len(self.problems)} problem(s)"]
+        return warnings + [f"no problems: {', '.join(self.checked)}"]
 
 
 def check_site(config_path: Path | None, content: Path, subscribers: Path | None) -> CheckReport:
@@ -35,6 +38,9 @@ def check_site(config_path: Path | None, content: Path, subscribers: Path | None
         listed = _checked(report, lambda: load_subscribers(subscribers or default_subscribers))
         if listed is not None:
             report.checked.append(f"{len(listed)} subscribers")
+            index = PaperIndex(papers or [])
+            for subscriber in (s for s in listed if s.library):
+                report.warnings += load_library(subscriber.library, subscriber.given, index).warnings
     if isinstance(config, SiteConfig) and config.templates:
         problems = syntax_problems(config.templates)
         report.problems += problems

@@ -39,6 +39,15 @@ class EmailConfig:
     send_empty: bool = False
     max_papers: int = 50        # per message, most voted first; mail clients clip long messages (Gmail at 102 KB)
     tls_ca_file: Path | None = None   # PEM certificates of a private CA to trust for STARTTLS/SSL
+    subscribers: Path | None = None   # the subscribers file the build reads for private feeds (subscribers.yaml)
+
+
+@dataclass(frozen=True)
+class PersonalConfig:
+    """For you: each subscriber's papers ranked by their library (digest/personal.py)."""
+    top: int = 10              # papers in the For-you section, and per day in a private feed
+    min_score: float = 0.1     # the least similarity (cosine of TF-IDF vectors, 0–1) to be picked
+    days: int = 14             # days a private feed covers
 
 
 SOURCES = ("daily_papers", "arxiv_rss", "arxiv_api")   # what `site-gen fetch` can fetch from
@@ -80,6 +89,7 @@ class SiteConfig:
     sources: dict[str, SourceConfig] = field(default_factory=dict)
     fetch: FetchConfig = FetchConfig()
     deploy: str | None = None                  # a shell command run by `site-gen daily` after a build
+    personal: PersonalConfig = PersonalConfig()
     source: str = "(defaults)"
 
     @property
@@ -169,6 +179,7 @@ def _email(base: Path) -> Callable[[FieldReader, yaml.Node, str], EmailConfig]:
             "unsubscribe_url": _unsubscribe_url, "unsubscribe_mailto": FieldReader.address, "host": FieldReader.text,
             "port": FieldReader.integer, "security": _security, "username": FieldReader.text,
             "send_empty": FieldReader.flag, "max_papers": FieldReader.integer, "tls_ca_file": _path(base, "file"),
+            "subscribers": _path(base, "file"),
         })
         if "from" in values:
             values["sender"] = values.pop("from")
@@ -218,8 +229,21 @@ def _page_size(reader: FieldReader, node: yaml.Node, key: str) -> int | None:
 
 def _fetch(reader: FieldReader, node: yaml.Node, key: str) -> FetchConfig:
     return FetchConfig(**reader.mapping(node, key, {
-        "timeout": FieldReader.seconds, "retries": _count, "backoff": FieldReader.seconds,
-        "delay": FieldReader.seconds, "max_wait": FieldReader.seconds}))
+        "timeout": FieldReader.number, "retries": _count, "backoff": FieldReader.number,
+        "delay": FieldReader.number, "max_wait": FieldReader.number}))
+
+
+def _personal(reader: FieldReader, node: yaml.Node, key: str) -> PersonalConfig:
+    values = reader.mapping(node, key, {"top": FieldReader.integer, "min_score": _score, "days": FieldReader.integer})
+    return PersonalConfig(**values)
+
+
+def _score(reader: FieldReader, node: yaml.Node, key: str) -> float | None:
+    value = reader.number(node, key)
+    if value is not None and value > 1:
+        reader.fail(yamlio.line_of(node), key, "expected a similarity from 0 to 1")
+        return None
+    return value
 
 
 def _count(reader: FieldReader, node: yaml.Node, key: str) -> int | None:
@@ -257,7 +281,7 @@ def load_config(path: Path | None) -> SiteConfig:
         "categories": _categories,
         "topics": _topics, "templates": _path(path.parent, "folder"), "search": FieldReader.flag, "email": _email(path.parent),
         "taxonomies": _taxonomies, "related": _count, "sources": _sources, "fetch": _fetch,
-        "deploy": FieldReader.text,
+        "deploy": FieldReader.text, "personal": _personal,
     })
     if reader.problems:
         raise ValidationError(reader.problems, "invalid config")

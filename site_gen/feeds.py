@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 from typing import Iterator
 
@@ -125,6 +126,33 @@ class FeedWriter:
         square of the count. The paper's page names them all."""
         named = list(paper.authors[:self.config.feed_authors])
         return named + ["et al."] if len(paper.authors) > len(named) else named
+
+    def private_files(self, title: str, locations: list[str], picks: list) -> list[tuple[str, bytes]]:
+        """A subscriber's private feeds (RSS, then Atom, at `locations`) of their picks (digest/personal.py),
+        each entry saying why it was picked. Rendered here, not from the fragment store: few papers."""
+        files = []
+        for kind, location in zip(self.ENTRY_KINDS, locations):
+            fg = FeedGenerator()
+            fg.load_extension("dc", atom=False, rss=True)
+            fg.id(self.urls.absolute(location))
+            fg.title(title)
+            fg.description(f"{title}: papers picked by your library")
+            fg.subtitle(f"{title}: papers picked by your library")
+            fg.language(self.config.language)
+            fg.author({"name": self.config.title})
+            fg.link(href=self.urls.absolute(location), rel="self")
+            fg.link(href=self.urls.absolute(Urls.HOME), rel="alternate")
+            fg.generator("site-gen")
+            updated = as_datetime(picks[0].paper.date) if picks else as_datetime(dt.date(1970, 1, 1))
+            fg.updated(updated)
+            fg.lastBuildDate(updated)
+            for pick in picks:
+                entry = self._new_entry(pick.paper)
+                abstract = markup.abstract_html_for_feeds(pick.paper.abstract) if pick.paper.abstract else ""
+                entry.summary(f"<p>{html.escape(pick.reason)}</p>{abstract}", type="html")
+                fg.add_entry(entry, order="append")
+            files.append((location, fg.rss_str(pretty=True) if kind == "rss" else fg.atom_str(pretty=True)))
+        return files
 
     def newest(self, listing: Listing) -> list[Paper]:
         """Listings with feeds keep their papers newest first."""

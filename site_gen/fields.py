@@ -64,14 +64,15 @@ class FieldReader:
             return None
         return value
 
-    def seconds(self, node: yaml.Node, key: str) -> float | None:
+    def number(self, node: yaml.Node, key: str) -> float | None:
+        """A number ≥ 0, whole or not (seconds, a score)."""
         text = yamlio.scalar_text(node)
         try:
             value = float(text) if text is not None else -1.0
         except ValueError:
             value = -1.0
         if not 0 <= value < float("inf"):
-            self.fail(yamlio.line_of(node), key, "expected a number of seconds ≥ 0")
+            self.fail(yamlio.line_of(node), key, "expected a number ≥ 0")
             return None
         return value
 

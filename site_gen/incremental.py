@@ -89,7 +89,8 @@ def build_signature(config: SiteConfig) -> str:
     return digest.hexdigest()
 
 
-def inputs_digest(signature: str, content: Path, template_folders: list[Path], known: Path | None = None) -> str:
+def inputs_digest(signature: str, content: Path, template_folders: list[Path], known: Path | None = None,
+                  other_files: list[Path] = ()) -> str:
     """The test for 'nothing changed': the signature and the bytes of every day file and template
     (hashing is far cheaper than parsing, and unlike modification times it survives a re-import).
 
@@ -101,6 +102,7 @@ def inputs_digest(signature: str, content: Path, template_folders: list[Path], k
     day_files = sorted((content / "papers").glob("*/*.yaml"))
     files = [(content, p) for p in day_files if p.is_file()]
     files += [(folder, p) for folder in template_folders for p in sorted(folder.rglob("*")) if p.is_file()]
+    files += [(p.parent, p) for p in other_files if p.is_file()]
     current: dict[str, tuple] = {}
     hashed = 0
     digest = hashlib.blake2b(signature.encode(), digest_size=16)

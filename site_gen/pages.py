@@ -141,7 +141,7 @@ class PagePlanner:
         specs += [("listing", i, n) for i, listing in enumerate(self.listings)
                   for n in range(len(self.pages_of(listing)))]
         specs += [("paper", i) for i in range(len(self.catalog.papers))]
-        specs += [("feeds",)] + ([("search",)] if self.config.search else []) + [("404",)]
+        specs += [("feeds",), ("opml",)] + ([("search",)] if self.config.search else []) + [("404",)]
         return specs
 
     def page(self, spec: tuple) -> Page:
@@ -157,7 +157,7 @@ class PagePlanner:
             return self.listing_page(listing, self.pages_of(listing)[args[1]])
         if kind == "paper":
             return self.paper_page(self.catalog.papers[args[0]])
-        return {"home": self.home, "archive": self.days_archive, "feeds": self.feeds_index,
+        return {"home": self.home, "archive": self.days_archive, "feeds": self.feeds_index, "opml": self.feeds_opml,
                 "search": self.search_page, "404": self.not_found}[kind]()
 
     def pages(self) -> Iterator[Page]:
@@ -269,14 +269,23 @@ class PagePlanner:
     def related_cards(self, paper: Paper) -> Cards:
         return self.views.cards(self.related.get(paper.id, []), heading="h3")
 
-    def feeds_index(self) -> Page:
+    def feed_groups(self) -> dict[str, list[dict]]:
+        """Every listing with feeds, grouped as the feeds page shows them."""
         groups: dict[str, list[dict]] = {}
         for listing in feed_listings(self.catalog, self.config):
             groups.setdefault(listing.group, []).append({
-                "title": listing.title, "url": self.urls.link(listing.location), "feeds": self.feeds_of(listing)})
+                "title": listing.title, "url": self.urls.link(listing.location),
+                "absolute_url": self.urls.absolute(listing.location), "feeds": self.feeds_of(listing)})
+        return groups
+
+    def feeds_index(self) -> Page:
         context = {"page": self.meta("Feeds", Urls.FEEDS, "Every feed of the site: RSS, Atom and JSON Feed."),
-                   "groups": groups}
+                   "groups": self.feed_groups(), "opml_url": self.urls.link(Urls.OPML)}
         return Page(Urls.FEEDS, "feeds.html", context)
+
+    def feeds_opml(self) -> Page:
+        """Every public feed in one OPML 2.0 file, which a feed reader imports in one step."""
+        return Page(Urls.OPML, "feeds.opml.xml", {"groups": self.feed_groups(), "url": self.urls.absolute(Urls.OPML)})
 
     def search_page(self) -> Page:
         return Page(Urls.SEARCH, "search.html", {

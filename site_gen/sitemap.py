@@ -36,4 +36,6 @@ def sitemap_files(entries: list[tuple[str, str | None]], urls: Urls) -> Iterator
 
 
 def robots_txt(urls: Urls) -> str:
-    return f"User-agent: *\nAllow: /\n\nSitemap: {urls.absolute('sitemap.xml')}\n"
+    """Everything may be crawled but the subscribers' private feeds."""
+    return (f"User-agent: *\nAllow: /\nDisallow: {urls.link(Urls.PERSONAL_FEEDS)}\n\n"
+            f"Sitemap: {urls.absolute('sitemap.xml')}\n")

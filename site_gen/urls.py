@@ -45,6 +45,8 @@ class Urls:
     HOME = ""
     CODE = "code/"
     FEEDS = "feeds/"     # the site's own feeds, and the page that lists every feed
+    OPML = "feeds/feeds.opml"   # every public feed, for a feed reader to import at once
+    PERSONAL_FEEDS = "feeds/for/"   # a subscriber's private feeds: feeds/for/<token>/
     SEARCH = "search/"
 
     # --- turning locations into links and files ---------------------------------------------

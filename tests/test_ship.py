@@ -16,7 +16,7 @@ import yaml
 
 from conftest import REPO, run_cli
 from site_gen import __version__
-from site_gen.config import EmailConfig, FetchConfig, SiteConfig, SourceConfig
+from site_gen.config import EmailConfig, FetchConfig, PersonalConfig, SiteConfig, SourceConfig
 
 
 def run(*args, cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
@@ -50,6 +50,8 @@ def test_the_wheel_holds_the_templates_and_sample_and_no_tests(wheel):
                    "site_gen/templates/static/style.css", "site_gen/sample/site.yaml",
                    "site_gen/scaffold/daily.yml", "site_gen/scaffold/site.yaml"):
         assert needed in names
+    templates = sorted(p.relative_to(REPO).as_posix() for p in (REPO / "templates").rglob("*") if p.is_file())
+    assert sorted(n.removeprefix("site_gen/") for n in names if n.startswith("site_gen/templates/")) == templates
     sample_days = sorted(p.relative_to(REPO).as_posix() for p in (REPO / "content" / "papers").glob("*/*.yaml"))
     assert sorted(n.removeprefix("site_gen/sample/") for n in names if n.startswith("site_gen/sample/content/")) \
         == sample_days
@@ -114,12 +116,12 @@ def test_a_new_site_yaml_lists_every_option_and_loads_as_the_defaults(tmp_path):
     text = (tmp_path / "site.yaml").read_text()
     options = {f.name for f in dataclasses.fields(SiteConfig)} - {"source"}
     email = {"from" if f.name == "sender" else f.name for f in dataclasses.fields(EmailConfig)}
-    nested = {f.name for kind in (FetchConfig, SourceConfig) for f in dataclasses.fields(kind)}
+    nested = {f.name for kind in (FetchConfig, SourceConfig, PersonalConfig) for f in dataclasses.fields(kind)}
     assert options | email | nested <= _documented_keys(text), (options | email | nested) - _documented_keys(text)
     from site_gen.config import load_config
     config = load_config(tmp_path / "site.yaml")
     defaults = SiteConfig()
-    for name in options - {"templates", "email", "sources"}:
+    for name in options - {"templates", "email", "sources"}:   # every other option is set to its default
         assert getattr(config, name) == getattr(defaults, name), name
     assert config.templates == (tmp_path / "templates").resolve()
 

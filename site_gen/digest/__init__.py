@@ -18,12 +18,16 @@ from ..errors import Problem, SiteGenError, ValidationError
 from ..files import write_atomically
 from ..records import day_file_path, read_day_file
 from .compose import DigestComposer, day_papers, message_id, papers_for
+from ..content import load_content
 from .ledger import Ledger
+from .library import PaperIndex, load_library
+from .personal import Pick, Ranker
 from .send import Outcome, SmtpRunError, SmtpSender, SmtpSettings
 from .subscribers import Subscriber, load_subscribers
 
 PASSWORD_VARIABLE = "SITE_GEN_SMTP_PASSWORD"
 SECRET_VARIABLE = "SITE_GEN_UNSUBSCRIBE_SECRET"
+LIBRARY_CACHE = "libraries"   # parsed BibTeX libraries in the state folder, by their bytes
 
 
 @dataclass
@@ -92,6 +96,7 @@ def run_digest(config: SiteConfig, content: Path, options: DigestOptions) -> Dig
     subscribers = load_subscribers(options.subscribers)
     composer = DigestComposer(config, _secret(subscribers, options.send))
     papers = day_papers(options.day, _load_day(content, options.day), config)
+    personal = PersonalDigest(papers.papers, config, content, options.state, subscribers)
     report = DigestReport()
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     ledger = Ledger(options.state) if options.send else None
@@ -111,10 +116,14 @@ def run_digest(config: SiteConfig, content: Path, options: DigestOptions) -> Dig
                 report.refused.append((subscriber.email, f"refused in an earlier run: {earlier[1]}"))
                 continue
             chosen = papers_for(subscriber, papers)
-            if not chosen and not config.email.send_empty:
+            for_you = personal.picks(subscriber) if subscriber.library else []
+            if subscriber.library:   # the For-you section first; the rest by the filters (none without)
+                picked = {pick.paper.id for pick in for_you}
+                chosen = [p for p in chosen if p.id not in picked] if subscriber.has_filters else []
+            if not chosen and not for_you and not config.email.send_empty:
                 report.empty.append(subscriber.email)
                 continue
-            message = composer.compose(subscriber, options.day, chosen, now)
+            message = composer.compose(subscriber, options.day, chosen, now, for_you)
             if sender is None:
                 report.written.append(_write_eml(options.out, options.day, subscriber, message))
                 continue
@@ -146,6 +155,20 @@ def run_digest(config: SiteConfig, content: Path, options: DigestOptions) -> Dig
         if ledger:
             ledger.close()
     return report
+
+
+class PersonalDigest:
+    """The For-you picks of subscribers with a library. The day's papers are weighted once; libraries
+    are matched against every paper of content/, which is read only when some subscriber has a library."""
+
+    def __init__(self, papers: list, config: SiteConfig, content: Path, state: Path, subscribers: list[Subscriber]):
+        self.cache = state / LIBRARY_CACHE
+        self.ranker = Ranker(papers, config.personal, self.cache) if any(s.library for s in subscribers) else None
+        self.index = PaperIndex(load_content(content)) if self.ranker else None
+
+    def picks(self, subscriber: Subscriber) -> list[Pick]:
+        library = load_library(subscriber.library, subscriber.given, self.index, self.cache)
+        return self.ranker.picks(subscriber, library)
 
 
 def _write_eml(out: Path, day: dt.date, subscriber: Subscriber, message) -> Path:

@@ -18,6 +18,7 @@ from ..records import Paper
 from ..render import Renderer, SiteView
 from ..urls import Urls
 from ..views import byline, date_label
+from .personal import Pick, excluded, keyword_pattern
 from .subscribers import Subscriber
 
 ABSTRACT_LIMIT = 420
@@ -57,20 +58,16 @@ def day_papers(day: dt.date, papers: list[Paper], config: SiteConfig) -> DayPape
     return DayPapers(day, ordered, topics)
 
 
-def _keyword_pattern(keywords: tuple[str, ...]) -> re.Pattern | None:
-    if not keywords:
-        return None
-    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, keywords)) + r")(?!\w)", re.IGNORECASE)
-
-
 def papers_for(subscriber: Subscriber, day: DayPapers) -> list[Paper]:
-    """No filters: every paper. Filters: papers matching any category, topic or keyword."""
+    """No filters: every paper. Filters: papers matching any category, topic or keyword. Never a paper
+    matching an excluded keyword."""
+    papers = [p for p in day.papers if not excluded(subscriber, p)]
     if not subscriber.has_filters:
-        return list(day.papers)
+        return papers
     categories = set(subscriber.categories)
     topics = {t.casefold() for t in subscriber.topics}
-    keywords = _keyword_pattern(subscriber.keywords)
-    return [p for p in day.papers
+    keywords = keyword_pattern(subscriber.keywords)
+    return [p for p in papers
             if categories.intersection(p.categories)
             or topics & day.topics[p.id]
             or (keywords and keywords.search(f"{p.title}\n{p.abstract}"))]
@@ -85,6 +82,12 @@ def message_id(day: dt.date, subscriber: Subscriber, list_id: str) -> str:
     digest = hashlib.sha256(f"{day.isoformat()}\n{subscriber.email.lower()}".encode()).hexdigest()[:24]
     domain = re.sub(r"[^A-Za-z0-9.-]", "", list_id) or "site-gen.invalid"
     return f"<digest.{day.isoformat()}.{digest}@{domain}>"
+
+
+def private_feed(subscriber: Subscriber, secret: str, kind: str) -> str:
+    """The location of a subscriber's private feed: its folder is their unsubscribe token, which only
+    they (and the operator's secret) know."""
+    return f"{Urls.PERSONAL_FEEDS}{subscriber.unsubscribe_token(secret)}/{kind}.xml"
 
 
 class DigestComposer:
@@ -118,12 +121,22 @@ class DigestComposer:
     def unsubscribe_url(self, subscriber: Subscriber) -> str:
         return self.email.unsubscribe_url.replace("{token}", subscriber.unsubscribe_token(self.secret))
 
+    def private_feed_url(self, subscriber: Subscriber) -> str | None:
+        """Where the build puts the subscriber's For-you feed (build's personal_feeds.py), if they have a library."""
+        return self.urls.absolute(private_feed(subscriber, self.secret, "atom")) if subscriber.library else None
+
     def subject(self, day: dt.date, count: int) -> str:
         return one_line(f"{self.config.title}: {count} paper{'s' if count != 1 else ''} for {date_label(day)}")
 
-    def compose(self, subscriber: Subscriber, day: dt.date, papers: list[Paper], now: dt.datetime) -> EmailMessage:
+    def compose(self, subscriber: Subscriber, day: dt.date, papers: list[Paper], now: dt.datetime,
+                for_you: list[Pick] = ()) -> EmailMessage:
+        """The message: the For-you picks first (for a subscriber with a library), then `papers`, which
+        for such a subscriber without filters are none: the day's page is linked instead."""
         context = {
-            "subject": self.subject(day, len(papers)),
+            "subject": self.subject(day, len(for_you) + len(papers)),
+            "for_you": [{"paper": self.rendered(pick.paper), "reason": pick.reason} for pick in for_you],
+            "list_rest": not subscriber.library or subscriber.has_filters,
+            "feed_url": self.private_feed_url(subscriber),
             "day_label": date_label(day),
             "day_url": self.urls.absolute(Urls.day(day)),
             "papers": [self.rendered(p) for p in papers[:self.email.max_papers]],

@@ -1,4 +1,5 @@
-"""The subscribers file: a YAML list of {email, name?, categories?, topics?, keywords?, token?}."""
+"""The subscribers file: a YAML list of {email, name?, categories?, topics?, keywords?, token?, library?,
+exclude_keywords?, authors?}."""
 from __future__ import annotations
 
 import hashlib
@@ -22,6 +23,10 @@ class Subscriber:
     topics: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     token: str | None = None
+    library: tuple[str, ...] = ()           # BibTeX files (relative to the subscribers file) and arXiv ids
+    exclude_keywords: tuple[str, ...] = ()  # papers matching any are left out
+    authors: tuple[str, ...] = ()           # papers by any of them come first
+    given: Problem | None = None            # where the entry is (file, line, key), for warnings
 
     @property
     def has_filters(self) -> bool:
@@ -58,8 +63,16 @@ def _token(reader: FieldReader, node: yaml.Node, key: str) -> str | None:
     return text
 
 
+def _library(reader: FieldReader, node: yaml.Node, key: str) -> tuple[str, ...] | None:
+    if isinstance(node, yaml.ScalarNode):
+        text = reader.text(node, key)
+        return (text,) if text else None
+    return reader.strings(node, key)
+
+
 FIELDS = {"email": _address, "name": _name, "categories": FieldReader.strings, "topics": FieldReader.strings,
-          "keywords": FieldReader.strings, "token": _token}
+          "keywords": FieldReader.strings, "token": _token, "library": _library,
+          "exclude_keywords": FieldReader.strings, "authors": FieldReader.strings}
 
 
 def load_subscribers(path: Path) -> list[Subscriber]:
@@ -83,7 +96,7 @@ def load_subscribers(path: Path) -> list[Subscriber]:
             reader.fail(yamlio.line_of(node), f"{key}.email", f"{values['email']} is already listed at line {seen[address]}")
             continue
         seen[address] = yamlio.line_of(node)
-        subscribers.append(Subscriber(**values))
+        subscribers.append(Subscriber(**values, given=Problem(str(path), yamlio.line_of(node), f"{key}.library", "")))
     if reader.problems:
         raise ValidationError(reader.problems, "invalid subscribers")
     return subscribers
