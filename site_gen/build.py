@@ -137,8 +137,9 @@ def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT
             clock("related (waited for)")
     clock("catch-up (waited for)")
     urls = Urls(config.base_url, config.base_path)
-    private = plan_private_feeds(catalog, config, FeedWriter(config, urls, None), signature, live, state)  # 5.
-    clock("private feeds")                                                #    private feeds
+    writer = FeedWriter(config, urls, None)                               # 5. subscribers' private feeds,
+    private = plan_private_feeds(catalog, config, writer, signature, live, state)   # ranked while the papers
+    clock("private feeds")                                                #    are at hand
     job = RenderJob(catalog, config, site_view(config, urls), urls, related, keys, signature,
                     live, tree, state / FRAGMENTS, copies)
     count = len(papers)
@@ -149,7 +150,7 @@ def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT
         written = pool.render()                                           #    pages and feeds
         clock("pages and feeds")
     files = {w.location: w.fingerprint for w in written}
-    files.update(write_private_feeds(private, live, tree))
+    files.update(write_private_feeds(private, live, tree))                #    written once rendering is done
     files.update(write_small_files(config, urls, written, tree))          # 7. sitemap, robots, static
     search = update_search_index(config, signature, written, live, tree)             # 8. search index
     if search:

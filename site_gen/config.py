@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 import yaml
@@ -219,12 +219,19 @@ def _category_codes(reader: FieldReader, node: yaml.Node, key: str) -> tuple[str
     return codes
 
 
-def _page_size(reader: FieldReader, node: yaml.Node, key: str) -> int | None:
-    size = reader.integer(node, key)
-    if size is not None and size > 2000:
-        reader.fail(yamlio.line_of(node), key, "expected at most 2000 (arXiv's limit)")
-        return None
-    return size
+def _at_most(read: Callable, limit: float, expected: str) -> Callable[[FieldReader, yaml.Node, str], Any]:
+    """`read`, and then no more than `limit`."""
+    def checked(reader: FieldReader, node: yaml.Node, key: str) -> Any:
+        value = read(reader, node, key)
+        if value is not None and value > limit:
+            reader.fail(yamlio.line_of(node), key, expected)
+            return None
+        return value
+    return checked
+
+
+_page_size = _at_most(FieldReader.integer, 2000, "expected at most 2000 (arXiv's limit)")
+_score = _at_most(FieldReader.number, 1, "expected a similarity from 0 to 1")
 
 
 def _fetch(reader: FieldReader, node: yaml.Node, key: str) -> FetchConfig:
@@ -236,14 +243,6 @@ def _fetch(reader: FieldReader, node: yaml.Node, key: str) -> FetchConfig:
 def _personal(reader: FieldReader, node: yaml.Node, key: str) -> PersonalConfig:
     values = reader.mapping(node, key, {"top": FieldReader.integer, "min_score": _score, "days": FieldReader.integer})
     return PersonalConfig(**values)
-
-
-def _score(reader: FieldReader, node: yaml.Node, key: str) -> float | None:
-    value = reader.number(node, key)
-    if value is not None and value > 1:
-        reader.fail(yamlio.line_of(node), key, "expected a similarity from 0 to 1")
-        return None
-    return value
 
 
 def _count(reader: FieldReader, node: yaml.Node, key: str) -> int | None:
