@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import errno
 import sqlite3
 import sys
 from pathlib import Path
 
 from . import STATE_FOLDER, __version__
 from .config import SiteConfig, load_config
-from .errors import SiteGenError
+from .errors import SiteGenError, describe_os_error
 from .locks import DEFAULT_WAIT
 from .operations import SERVE_STATE, build_site, fetch_days, import_captures, send_digest, settle_content
 
@@ -151,19 +150,6 @@ def _wait_option(command: argparse.ArgumentParser) -> None:
                               f"(default: {DEFAULT_WAIT:g})")
 
 
-def _describe(error: OSError | sqlite3.Error, command: str) -> str:
-    """A file system error as the operator can act on it, naming the path."""
-    if isinstance(error, sqlite3.Error):
-        what, full = str(error), "disk is full" in str(error)
-    else:
-        path = f"{error.filename}: " if error.filename else ""
-        what, full = f"{path}{error.strerror or error}", error.errno == errno.ENOSPC
-    kept = {"build": "the published site is unchanged", "import": "content/ is unchanged",
-            "digest": "the ledger keeps what was sent"}.get(command, "nothing half-written was kept")
-    advice = "free some disk space and run it again" if full else "run it again once that is fixed"
-    return f"{what}; {kept}: {advice}"
-
-
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="site-gen", description="Publish a daily research-papers digest.")
     root.add_argument("--version", action="version", version=f"site-gen {__version__}")
@@ -265,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"site-gen {args.command}: error: {exc}", file=sys.stderr)
         return 1
     except (OSError, sqlite3.Error) as exc:
-        print(f"site-gen {args.command}: error: {_describe(exc, args.command)}", file=sys.stderr)
+        print(f"site-gen {args.command}: error: {describe_os_error(exc, args.command)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"site-gen {args.command}: interrupted; nothing was changed", file=sys.stderr)

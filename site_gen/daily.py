@@ -5,12 +5,13 @@ again after any failure, or twice, fetches nothing new, rebuilds nothing and sen
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from .config import SiteConfig
-from .errors import SiteGenError
+from .errors import SiteGenError, describe_os_error
 from .operations import build_site, deploy, fetch_days, send_digest
 
 
@@ -57,8 +58,10 @@ def run_daily(config: SiteConfig, options: DailyOptions, say: Callable[[str], No
     for name, step in STEPS:
         try:
             ok, summary = step(config, options)
-        except (SiteGenError, OSError) as error:
+        except SiteGenError as error:
             ok, summary = False, f"error: {error}"
+        except (OSError, sqlite3.Error) as error:
+            ok, summary = False, f"error: {describe_os_error(error, name)}"
         say(f"{name}: {summary}")
         if not ok:
             say(f"daily {options.day}: failed at {name}; fix that and run it again (nothing done is done twice)")

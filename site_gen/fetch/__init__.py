@@ -49,8 +49,7 @@ class FetchReport:
         return not any(o.failed for o in self.outcomes)
 
     def summary(self) -> str:
-        counts = {status: sum(o.status == status for o in self.outcomes)
-                  for status in dict.fromkeys(o.status for o in self.outcomes)}
+        counts = Counter(o.status for o in self.outcomes)
         return ", ".join(f"{n} {status}" for status, n in counts.items()) or "nothing to fetch"
 
 
@@ -121,7 +120,7 @@ class Fetcher:
 
     def _import(self, source: Source, day: dt.date, saved: list[Path], answers: list) -> Outcome:
         try:
-            result = run_import(saved, self.content, day, source.first(day).format, self.dry_run)
+            result = run_import(saved, self.content, day, source.format, self.dry_run)
         except ValidationError as error:
             named = {problem.file for problem in error.problems}
             kept = [self._reject(path) for path in saved if str(path) in named]

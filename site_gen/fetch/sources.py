@@ -36,7 +36,6 @@ class Verdict(Enum):
 class Request:
     name: str       # the capture's file name under captures/YYYY-MM-DD/
     url: str
-    format: str     # the importer that reads it
 
 
 @dataclass(frozen=True)
@@ -55,12 +54,13 @@ def _xml(body: bytes, what: str) -> ET.Element:
 
 class DailyPapers:
     name = "daily_papers"
+    format = "daily-json"     # the importer that reads its answers
 
     def __init__(self, config: SourceConfig):
         self.endpoint = config.endpoint.rstrip("/")
 
     def first(self, day: dt.date) -> Request:
-        return Request(f"{self.name}.json", f"{self.endpoint}/api/daily_papers?date={day.isoformat()}", "daily-json")
+        return Request(f"{self.name}.json", f"{self.endpoint}/api/daily_papers?date={day.isoformat()}")
 
     def judge(self, day: dt.date, request: Request, body: bytes) -> Judgement:
         try:
@@ -81,13 +81,14 @@ class DailyPapers:
 class ArxivRss:
     """The announcement feed: only the newest announcement, so a day it does not serve is told apart."""
     name = "arxiv_rss"
+    format = "arxiv-feed"
 
     def __init__(self, config: SourceConfig):
         self.endpoint = config.endpoint.rstrip("/")
         self.categories = "+".join(config.categories)
 
     def first(self, day: dt.date) -> Request:
-        return Request(f"{self.name}-{self.categories}.xml", f"{self.endpoint}/rss/{self.categories}", "arxiv-feed")
+        return Request(f"{self.name}-{self.categories}.xml", f"{self.endpoint}/rss/{self.categories}")
 
     def judge(self, day: dt.date, request: Request, body: bytes) -> Judgement:
         root = _xml(body, "the feed")
@@ -115,6 +116,7 @@ class ArxivRss:
 class ArxivApi:
     """The search API, by submission date, a page at a time (for backfills)."""
     name = "arxiv_api"
+    format = "arxiv-feed"
 
     def __init__(self, config: SourceConfig):
         self.endpoint = config.endpoint.rstrip("/")
@@ -126,8 +128,7 @@ class ArxivApi:
         query = urlencode({
             "search_query": f"({categories}) AND submittedDate:[{day:%Y%m%d}0000 TO {day:%Y%m%d}2359]",
             "sortBy": "submittedDate", "sortOrder": "ascending", "start": start, "max_results": self.page_size})
-        return Request(f"{self.name}-{'+'.join(self.categories)}-{start:06d}.xml", f"{self.endpoint}/api/query?{query}",
-                       "arxiv-feed")
+        return Request(f"{self.name}-{'+'.join(self.categories)}-{start:06d}.xml", f"{self.endpoint}/api/query?{query}")
 
     def first(self, day: dt.date) -> Request:
         return self._page(day, 0)
