@@ -18,7 +18,7 @@ from .output import OutputTrees, Tree
 from .content import PaperCopies, load_content
 from .related import CachedTexts, as_papers, find_related, text_keys
 from .render import SiteView, template_folders
-from .search import INDEX_FOLDER, index_site
+from .search import Shard, index_shard, is_index, plan_shards
 from .sitemap import robots_txt, sitemap_files
 from .urls import Urls
 from .views import paper_keys
@@ -76,23 +76,25 @@ def write_small_files(config: SiteConfig, urls: Urls, written: list[Written], tr
     return {location: hashlib.blake2b(data, digest_size=16).hexdigest() for location, data in files.items()}
 
 
-def update_search_index(config: SiteConfig, signature: str, written: list[Written], live: Tree,
-                        tree: Tree) -> str | None:
-    """Pagefind has no incremental mode: re-index when any indexed page changed, else reuse the index."""
-    if not config.search:
-        return None
-    print_ = fingerprint(signature, sorted((w.location, w.search_key) for w in written if w.search_key))
-    if tree.manifest.files.get(INDEX_FOLDER) == print_ and (tree.root / INDEX_FOLDER).is_dir():
-        return print_
-    index = tree.root / INDEX_FOLDER
-    if index.exists():
-        shutil.rmtree(index)
-    if live.manifest.files.get(INDEX_FOLDER) == print_ and (live.root / INDEX_FOLDER).is_dir():
-        files = [p for p in (live.root / INDEX_FOLDER).rglob("*") if p.is_file()]
-        if all(tree.link_from(live, p.relative_to(live.root).as_posix()) for p in files):
-            return print_
-    index_site(tree.root, config.language)
-    return print_
+def update_search_index(config: SiteConfig, signature: str, shards: list[Shard], written: list[Written],
+                        live: Tree, tree: Tree) -> dict[str, str]:
+    """Each search shard whose papers' indexed text is unchanged is kept (or linked from the live
+    tree); the others are indexed again. Returns the shards' fingerprints, by location."""
+    search_keys = {w.location: w.search_key for w in written if w.search_key}
+    prints = {}
+    for shard in shards:
+        print_ = fingerprint(signature, [(location, search_keys[location]) for location in shard.papers])
+        prints[shard.location] = print_
+        if tree.has(shard.location, print_) and (tree.root / shard.location).is_dir():
+            continue
+        tree.remove(shard.location)
+        if live.has(shard.location, print_) and (live.root / shard.location).is_dir():
+            files = [p for p in (live.root / shard.location).rglob("*") if p.is_file()]
+            if all(tree.link_from(live, p.relative_to(live.root).as_posix()) for p in files):
+                continue
+            tree.remove(shard.location)
+        index_shard(tree.root, shard, config.language)
+    return prints
 
 
 class StageClock:
@@ -132,6 +134,7 @@ def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT
                         start="spawn") as finding_related:                             #    from cached texts
             catalog = build_catalog(papers, config, state / "topics.pickle")  # 4. papers are grouped by day
             keys = paper_keys(catalog)                                        #    and by taxonomy
+            shards = plan_shards(catalog.days, config.search_shard_papers) if config.search else []
             clock("catalog")
             related = as_papers(finding_related.result(), catalog.papers)
             clock("related (waited for)")
@@ -152,13 +155,10 @@ def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT
     files = {w.location: w.fingerprint for w in written}
     files.update(write_private_feeds(private, live, tree))                #    written once rendering is done
     files.update(write_small_files(config, urls, written, tree))          # 7. sitemap, robots, static
-    search = update_search_index(config, signature, written, live, tree)             # 8. search index
-    if search:
-        files[INDEX_FOLDER] = search
+    files.update(update_search_index(config, signature, shards, written, live, tree))  # 8. search shards
     clock("sitemap and search")
     for location in tree.manifest.files.keys() - files.keys():            # 9. pages whose records are gone
-        if location != INDEX_FOLDER:
-            tree.remove(location)
+        tree.remove(location)
     trees.publish(tree, Manifest(inputs=inputs, files=files))             # 10. swap it in
     clock("publish")
     pages = sum(1 for w in written if w.page)

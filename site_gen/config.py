@@ -83,6 +83,7 @@ class SiteConfig:
     topics: tuple[TopicRule, ...] = ()
     templates: Path | None = None
     search: bool = True
+    search_shard_papers: int = 5000            # papers per search index shard: Pagefind's memory grows with it
     related: int = 5                           # related papers per paper page; 0 turns them off
     taxonomies: tuple[str, ...] = TAXONOMIES   # which get pages and feeds
     email: EmailConfig = EmailConfig()
@@ -279,6 +280,7 @@ def load_config(path: Path | None) -> SiteConfig:
         "per_page": FieldReader.integer, "feed_items": FieldReader.integer, "feed_authors": FieldReader.integer,
         "categories": _categories,
         "topics": _topics, "templates": _path(path.parent, "folder"), "search": FieldReader.flag, "email": _email(path.parent),
+        "search_shard_papers": FieldReader.integer,
         "taxonomies": _taxonomies, "related": _count, "sources": _sources, "fetch": _fetch,
         "deploy": FieldReader.text, "personal": _personal,
     })

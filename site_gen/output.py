@@ -25,7 +25,7 @@ from .incremental import Manifest, drop_manifest, load_inputs, load_manifest, sa
 from .errors import SiteGenError
 from .files import naming
 from .processes import Background
-from .search import INDEX_FOLDER
+from .search import INDEX_FOLDER, is_index
 from .urls import Urls
 
 # Folders inside output/ that other commands own (site-gen digest writes here); carried across builds.
@@ -75,10 +75,10 @@ class Tree:
 
     def behind(self, live: "Tree") -> list[str]:
         """The live tree's files this tree lacks or holds as made from other inputs, in a fixed
-        order (the search index is search.py's); none when nothing is known of the live tree."""
+        order (search shards are search.py's); none when nothing is known of the live tree."""
         mine = self.manifest.files
         return [location for location, print_ in live.manifest.files.items()
-                if location != INDEX_FOLDER and mine.get(location) != print_]
+                if not is_index(location) and mine.get(location) != print_]
 
     def catch_up(self, live: "Tree", behind: str, stop: Any = None) -> tuple[int, list[str]]:
         """Hard-link the live tree's files at these locations (`behind()`, joined by NULs: one string
@@ -105,6 +105,9 @@ class Tree:
         return Manifest(files=files)
 
     def remove(self, location: str) -> None:
+        if is_index(location):
+            shutil.rmtree(self.root / location, ignore_errors=True)
+            return
         path = self.path(location)
         path.unlink(missing_ok=True)
         try:
@@ -114,18 +117,19 @@ class Tree:
 
 
 def count_files(root: Path) -> int:
-    """The files of a tree as its manifest counts them: the search index is one, other commands' folders none."""
+    """The files of a tree as its manifest counts them: a search shard is one, other commands' folders none."""
     count = 0
     for folder, subfolders, files in os.walk(root):
         if folder == str(root):
-            count += INDEX_FOLDER in subfolders
+            if INDEX_FOLDER in subfolders:
+                count += sum(1 for shard in os.scandir(root / INDEX_FOLDER) if shard.is_dir())
             subfolders[:] = [name for name in subfolders if name not in (INDEX_FOLDER, *PRESERVED)]
         count += len(files)
     return count
 
 
 def _present(tree: Tree, location: str) -> bool:
-    return (tree.root / INDEX_FOLDER / "pagefind.js").is_file() if location == INDEX_FOLDER \
+    return (tree.root / location / "pagefind.js").is_file() if is_index(location) \
         else tree.path(location).is_file()
 
 

@@ -14,6 +14,7 @@ from .config import SiteConfig
 from .incremental import fingerprint
 from .listings import Listing, ListingPage, feed_kinds, feed_listings, listing_pages, paged_listings
 from .records import Paper
+from .search import plan_shards
 from .urls import Urls
 from .views import Cards, LazyDetail, LazyExcerpt, Link, Views, date_label, date_range_label
 
@@ -290,7 +291,8 @@ class PagePlanner:
     def search_page(self) -> Page:
         return Page(Urls.SEARCH, "search.html", {
             "page": self.meta("Search", Urls.SEARCH, "Search every paper of the site."),
-            "pagefind_url": self.urls.link("pagefind/"),
+            "bundles": [self.urls.link(shard.location)
+                        for shard in plan_shards(self.catalog.days, self.config.search_shard_papers)],
         })
 
     def not_found(self) -> Page:

@@ -1,23 +1,94 @@
-"""Site search: Pagefind indexes the built pages (paper pages, marked data-pagefind-body) into pagefind/."""
+"""Site search: Pagefind indexes the paper pages (marked data-pagefind-body) in shards.
+
+One index over a whole site grows with it, in one process, and has to be made again whenever
+any paper changes. So the papers are split into shards of consecutive days — never across a
+year, and at most `search_shard_papers` papers — each indexed on its own into
+pagefind/<first day>/. The search page loads the newest shard and merges the others in the
+browser (Pagefind's mergeIndex). A new day touches only the newest shard; an edited or
+deleted paper, only its own.
+"""
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
 
 from .errors import SiteGenError
+from .urls import Urls
+
+if TYPE_CHECKING:
+    from .catalog import Day
 
 INDEX_FOLDER = "pagefind"
 
 
-def index_site(root: Path, language: str) -> None:
-    """Run Pagefind over a built site folder; raises SiteGenError with its output on failure."""
-    command = [sys.executable, "-m", "pagefind", "--site", str(root), "--output-subdir", INDEX_FOLDER,
-               "--glob", "papers/**/*.html",  # only paper pages are indexed; reading the rest is wasted time
+@dataclass(frozen=True)
+class Shard:
+    name: str                    # the first day it holds: "2024-01-01"
+    papers: tuple[str, ...]      # the locations of its paper pages
+
+    @property
+    def location(self) -> str:
+        """Its folder in the output, as the manifest names it."""
+        return f"{INDEX_FOLDER}/{self.name}/"
+
+
+def plan_shards(days: Sequence["Day"], most_papers: int) -> list[Shard]:
+    """The site's days (newest first) cut into shards, newest first. Each year is cut from its
+    first day on, so a new day moves no cut, and a changed paper none before it or in another year."""
+    shards: list[Shard] = []
+    current: list["Day"] = []
+
+    def close() -> None:
+        if current:
+            papers = tuple(Urls.paper(p.id) for day in current for p in day.papers)
+            shards.append(Shard(current[0].date.isoformat(), papers))
+            current.clear()
+
+    for day in reversed(days):
+        same_year = current and day.date.year == current[0].date.year
+        if not same_year or sum(len(d.papers) for d in current) + len(day.papers) > most_papers:
+            close()
+        current.append(day)
+    close()
+    return shards[::-1]
+
+
+def is_index(location: str) -> bool:
+    """A manifest entry for a search shard (a folder Pagefind writes), not a page or feed."""
+    return location.startswith(f"{INDEX_FOLDER}/")
+
+
+def index_shard(root: Path, shard: Shard, language: str) -> None:
+    """Index the shard's paper pages of the site folder `root` into root/pagefind/<name>/.
+
+    Pagefind reads a folder: its pages are hard-linked into a scratch site of their own first.
+    Raises SiteGenError with Pagefind's output on failure."""
+    output = root / shard.location
+    shutil.rmtree(output, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix=".site-gen-search-", dir=root.parent) as scratch:
+        for location in shard.papers:
+            page = Urls.file_for(location)
+            target = Path(scratch, page)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(root / page, target)
+            except OSError:
+                shutil.copyfile(root / page, target)
+        _run_pagefind(Path(scratch), output, language)
+
+
+def _run_pagefind(site: Path, output: Path, language: str) -> None:
+    command = [sys.executable, "-m", "pagefind", "--site", str(site), "--output-path", str(output),
                "--force-language", language.split("-")[0], "--silent"]
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=3600)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise SiteGenError(f"search indexing (Pagefind) could not run: {exc}") from None
-    if result.returncode != 0 or not (root / INDEX_FOLDER / "pagefind.js").is_file():
+    if result.returncode != 0 or not (output / "pagefind.js").is_file():
         raise SiteGenError("search indexing (Pagefind) failed:\n" + (result.stderr or result.stdout).strip())

@@ -1,0 +1,109 @@
+"""Search in shards, in Chromium: the index is cut into shards of days, the search page merges
+them, and incremental builds keep every shard right (a new day found, a deleted paper gone)."""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from browser import chromium, static_server
+from conftest import run_cli, write_day
+from smtp_server import free_port
+
+WORDS = ["zanzibar", "quokka", "marmalade", "hedgehog", "xylophone", "pemmican"]
+
+
+def record(n: int, day: str, word: str | None = None) -> dict:
+    title = f"Paper {n} on {word} estimation" if word else f"Paper {n} on sparse attention"
+    return {"id": f"p{n}", "title": title, "date": day, "upvotes": n % 5, "categories": ["cs.LG"],
+            "authors": [f"Author {n % 3}"], "abstract": f"Abstract {n} of a study of graph networks."}
+
+
+class ShardedSite:
+    """A site under a sub-path (/digest/), three papers a day, three days a shard."""
+
+    def __init__(self, root: Path, port: int):
+        self.root, self.content = root, root / "content"
+        root.mkdir()
+        (root / "site.yaml").write_text(f"title: Shards\nbase_url: http://127.0.0.1:{port}/digest/\n"
+                                        "search_shard_papers: 9\nrelated: 0\n")
+        self.days = {}
+
+    def write(self, day: str, records: list[dict]) -> None:
+        self.days[day] = records
+        write_day(self.content, day, records)
+
+    def build(self) -> None:
+        result = run_cli("build", cwd=self.root)
+        assert result.returncode == 0, result.stderr
+
+    def shards(self) -> dict[str, int]:
+        """Shard → the inode of its entry file (a shard kept from the last build keeps its inode)."""
+        index = self.root / "output" / "pagefind"
+        return {shard.name: (shard / "pagefind-entry.json").stat().st_ino for shard in sorted(index.iterdir())}
+
+
+def search(page, url: str, term: str) -> list[str]:
+    """The links of the search page's results for a term (Pagefind's default UI)."""
+    page.goto(f"{url}search/?q={quote(term)}")
+    message = page.locator(".pagefind-ui__message")
+    message.wait_for(timeout=15000)
+    page.wait_for_function("() => /results? for/.test(document.querySelector('.pagefind-ui__message').innerText)",
+                           timeout=15000)
+    if message.inner_text().startswith("No results"):
+        return []
+    return [a.get_attribute("href") for a in page.locator(".pagefind-ui__result-link").all()]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as browser:
+        yield browser
+
+
+def test_search_shards_merged_in_the_browser_stay_right_through_incremental_builds(tmp_path, browser):
+    port = free_port()
+    site = ShardedSite(tmp_path / "site", port)
+    days = [f"{year}-0{month}-1{d}" for year, month in ((2024, 3), (2025, 1)) for d in range(5)]
+    for n, day in enumerate(days):   # 3 papers a day; papers 0, 3, 6 ... carry a word of their own
+        site.write(day, [record(3 * n + i, day, WORDS[n % len(WORDS)] + str(n) if i == 0 else None)
+                         for i in range(3)])
+    site.build()
+    shards = site.shards()
+    # a shard never spans two years, and holds at most 9 papers (three days)
+    assert list(shards) == ["2024-03-10", "2024-03-13", "2025-01-10", "2025-01-13"]
+
+    served = tmp_path / "served"
+    served.mkdir()
+    os.symlink(site.root / "output", served / "digest")
+    with static_server(served, port) as root:
+        url = root + "digest/"
+        page = browser.new_page()
+        for n in (0, 4, 5, 9):      # the first and last day of each year: each shard is searched
+            word = WORDS[n % len(WORDS)] + str(n)
+            assert search(page, url, word) == [f"/digest/papers/p{3 * n}/"], word
+        page.goto(url + "search/?q=" + WORDS[0] + "0")
+        page.locator(".pagefind-ui__result-link").first.click()
+        page.wait_for_url(url + "papers/p0/")
+        assert "zanzibar0" in page.locator("h1").inner_text()
+
+        # A new day: only the newest shard is indexed again, and the new paper is found.
+        site.write("2025-01-15", [record(100, "2025-01-15", "ocelot"), record(101, "2025-01-15")])
+        site.build()
+        after = site.shards()
+        assert {name for name in shards if after.get(name) == shards[name]} == \
+            {"2024-03-10", "2024-03-13", "2025-01-10"}
+        assert search(page, url, "ocelot") == ["/digest/papers/p100/"]
+        assert search(page, url, "zanzibar0") == ["/digest/papers/p0/"]
+
+        # A deleted paper is gone from its shard; an edited one is found by its new title.
+        site.write(days[0], [record(1, days[0]), record(2, days[0])])
+        site.write(days[5], [record(15, days[5], "kinkajou")] + site.days[days[5]][1:])
+        site.build()
+        assert search(page, url, "zanzibar0") == []
+        assert search(page, url, "kinkajou") == ["/digest/papers/p15/"]
+        assert search(page, url, WORDS[5] + "5") == []
+        assert search(page, url, "ocelot") == ["/digest/papers/p100/"]
