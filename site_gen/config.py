@@ -79,6 +79,8 @@ class SiteConfig:
     per_page: int = 50
     feed_items: int = 50
     feed_authors: int = 10                     # authors named in a feed entry, then "et al."; the page names all
+    term_feed_items: int = 20                  # papers per category, topic, author or organisation feed
+    term_feed_summary: int = 300               # characters of the abstract in those feeds' entries; 0: all of it
     categories: dict[str, str] = field(default_factory=dict)
     topics: tuple[TopicRule, ...] = ()
     templates: Path | None = None
@@ -278,6 +280,7 @@ def load_config(path: Path | None) -> SiteConfig:
     values = reader.mapping(root, "", {
         "title": FieldReader.text, "description": FieldReader.text, "base_url": FieldReader.url, "language": FieldReader.text,
         "per_page": FieldReader.integer, "feed_items": FieldReader.integer, "feed_authors": FieldReader.integer,
+        "term_feed_items": FieldReader.integer, "term_feed_summary": _count,
         "categories": _categories,
         "topics": _topics, "templates": _path(path.parent, "folder"), "search": FieldReader.flag, "email": _email(path.parent),
         "search_shard_papers": FieldReader.integer,

@@ -46,7 +46,8 @@ class FeedWriter:
     """A paper's RSS item and Atom entry are rendered once (see fragments.py); a feed is its head,
     written by feedgen, with the entries of its papers put in where feedgen would put them."""
 
-    ENTRY_KINDS = ("rss", "atom")
+    ENTRY_KINDS = ("rss", "atom")                 # a paper's entries as the site's feeds carry them
+    SHORT_ENTRY_KINDS = ("rss-short", "atom-short")   # … and as term feeds do: a short summary
 
     def __init__(self, config: SiteConfig, urls: Urls, fragments: FragmentStore):
         self.config = config
@@ -79,9 +80,15 @@ class FeedWriter:
     def entry_fragment_key(self, paper: Paper) -> str:
         return f"feedgen {feedgen.version.version_str}:{self.entry_key(paper)}"
 
-    def render_entries(self, papers: list[Paper]) -> list[dict[str, str]]:
-        """Each paper's RSS item and Atom entry, exactly as feedgen writes them inside a feed
-        (one feed of all the papers, cut into entries: a feed per paper costs far more)."""
+    def entry_kinds(self, listing: Listing) -> tuple[str, str]:
+        """The fragments a listing's RSS and Atom feeds are made of. A paper is in the feeds of all
+        its categories, topics, authors and organisations: there, a short summary keeps the site's
+        size (and the upload after each day) from growing with full abstracts times terms."""
+        return self.SHORT_ENTRY_KINDS if listing.term_feeds and self.config.term_feed_summary else self.ENTRY_KINDS
+
+    def render_entries(self, papers: list[Paper], kinds: tuple[str, str] = ENTRY_KINDS) -> list[dict[str, str]]:
+        """Each paper's RSS item and Atom entry (of these fragment kinds), exactly as feedgen writes
+        them inside a feed (one feed of all the papers, cut into entries: a feed per paper costs far more)."""
         if not papers:
             return []
         generator = FeedGenerator()
@@ -90,15 +97,25 @@ class FeedWriter:
         generator.title(self.config.title)
         generator.description(self.config.title)
         generator.link(href=self.urls.absolute(Urls.HOME), rel="alternate")
+        short = kinds == self.SHORT_ENTRY_KINDS
         for paper in papers:
-            generator.add_entry(self._new_entry(paper), order="append")
+            generator.add_entry(self._new_entry(paper, short), order="append")
         items = _elements(generator.rss_str(pretty=True).decode(), "<item>", "</item>")
         entries = _elements(generator.atom_str(pretty=True).decode(), "<entry>", "</entry>")
         if not len(items) == len(entries) == len(papers):
             raise RuntimeError(f"feedgen {feedgen.version.version_str}: its feed did not cut into one entry per paper")
-        return [{"rss": item, "atom": entry} for item, entry in zip(items, entries)]
+        return [dict(zip(kinds, pair)) for pair in zip(items, entries)]
 
-    def _new_entry(self, paper: Paper) -> FeedEntry:
+    def short_summary(self, paper: Paper) -> str:
+        """The abstract as plain text, cut at a word to at most `term_feed_summary` characters."""
+        text = " ".join(markup.plain_text(paper.abstract).split()) if paper.abstract else ""
+        limit = self.config.term_feed_summary
+        if len(text) <= limit:
+            return text
+        cut = text.rfind(" ", 0, limit)
+        return text[:cut if cut > limit // 2 else limit - 1].rstrip(" ,;:") + "…"
+
+    def _new_entry(self, paper: Paper, short: bool = False) -> FeedEntry:
         url = self.urls.absolute(Urls.paper(paper.id))
         entry = FeedEntry()
         entry.register_extension("dc", DcEntryExtension, atom=False, rss=True)
@@ -109,9 +126,11 @@ class FeedWriter:
         entry.published(as_datetime(paper.published or paper.date))
         entry.updated(as_datetime(paper.date))
         entry.pubDate(as_datetime(paper.date))
-        summary = markup.abstract_html_for_feeds(paper.abstract) if paper.abstract else ""
-        if summary:
-            entry.summary(summary, type="html")
+        if short:
+            if paper.abstract:   # readers take an RSS description as HTML: the text is escaped as such
+                entry.summary(html.escape(self.short_summary(paper)), type="html")
+        elif paper.abstract:
+            entry.summary(markup.abstract_html_for_feeds(paper.abstract), type="html")
         for name in self.named_authors(paper):
             entry.author({"name": name})
         if paper.authors:
@@ -156,7 +175,7 @@ class FeedWriter:
 
     def newest(self, listing: Listing) -> list[Paper]:
         """Listings with feeds keep their papers newest first."""
-        return listing.papers[:self.config.feed_items]
+        return listing.papers[:self.config.term_feed_items if listing.term_feeds else self.config.feed_items]
 
     @staticmethod
     def locations(listing: Listing) -> list[str]:
@@ -165,13 +184,14 @@ class FeedWriter:
     def files(self, listing: Listing) -> Iterator[tuple[str, bytes]]:
         """(location, bytes) of each feed of a listing: RSS and Atom, and JSON Feed for the site's."""
         papers = self.newest(listing)
+        entry_kinds = dict(zip(self.ENTRY_KINDS, self.entry_kinds(listing)))
         for kind, location in zip(feed_kinds(listing), self.locations(listing)):
             if kind == "json":
                 yield location, self.json_feed(listing, papers, location)
             else:
                 generator = self._generator(listing, papers, location)
                 head = (generator.rss_str if kind == "rss" else generator.atom_str)(pretty=True).decode()
-                entries = self.fragments.bodies(kind, [p.id for p in papers])
+                entries = self.fragments.bodies(entry_kinds[kind], [p.id for p in papers])
                 yield location, _insert_before(head, "</channel>" if kind == "rss" else "</feed>",
                                                "".join(entries)).encode()
 

@@ -24,6 +24,7 @@ class Listing:
     order_note: str = "newest first"
     neighbours: tuple[tuple[str, str] | None, tuple[str, str] | None] = (None, None)  # (older, newer): (label, location)
     stable_pages: bool = True     # grows only at the front (newest first): see listing_pages()
+    term_feeds: bool = False      # a taxonomy term's: its feeds are shorter (config term_feed_*)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +79,7 @@ def site_feed_listing(catalog: Catalog, config: SiteConfig) -> Listing:
 def term_listing(taxonomy: Taxonomy, term: Term) -> Listing:
     location = Urls.term(taxonomy.key, term.slug)
     return Listing(location, term.name, term.description or f"Papers in {taxonomy.singular} {term.name}.",
-                   term.papers, taxonomy.title, f"{taxonomy.key}/", location)
+                   term.papers, taxonomy.title, f"{taxonomy.key}/", location, term_feeds=True)
 
 
 def code_listing(catalog: Catalog) -> Listing:

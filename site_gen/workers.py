@@ -91,17 +91,19 @@ class Worker:
         """The fragments some page or feed shows that the store lacks or holds as made from other
         inputs: every paper's card with an h2, the cards of related papers with an h3, the feed
         entries of the papers in feeds. One read of the stored keys, in the parent."""
-        in_feeds = {p.id for listing in self.feed_listings for p in self.feeds.newest(listing)}
+        in_feeds: dict[tuple[str, ...], set[str]] = {}   # entry kinds → the papers some feed shows so
+        for listing in self.feed_listings:
+            in_feeds.setdefault(self.feeds.entry_kinds(listing), set()).update(p.id for p in self.feeds.newest(listing))
         related = {p.id for papers in self.job.related.values() for p in papers}
-        keys = {kind: stored.keys(kind) for kind in Views.CARD_KINDS + FeedWriter.ENTRY_KINDS}
+        keys = {kind: stored.keys(kind) for kind in Views.CARD_KINDS + FeedWriter.ENTRY_KINDS + FeedWriter.SHORT_ENTRY_KINDS}
         signature = self.job.signature
         stale = []
         for index, paper in enumerate(self.job.catalog.papers):
             needs: list[tuple[tuple[str, ...], str]] = [
                 (Views.CARD_KINDS if paper.id in related else Views.CARD_KINDS[:1],
                  f"{signature}:{self.views.card_fragment_key(paper)}")]
-            if paper.id in in_feeds:
-                needs.append((FeedWriter.ENTRY_KINDS, f"{signature}:{self.feeds.entry_fragment_key(paper)}"))
+            needs += [(kinds, f"{signature}:{self.feeds.entry_fragment_key(paper)}")
+                      for kinds, ids in in_feeds.items() if paper.id in ids]
             stale += [(index, kinds, key) for kinds, key in needs if any(keys[k].get(paper.id) != key for k in kinds)]
         return stale
 
@@ -112,12 +114,15 @@ class Worker:
         # in paper order: each day is read once
         own = {i: self.views.own_copy(papers[i]) if per_day[papers[i].date] >= COPY_MIN_PAPERS else papers[i]
                for i, _, _ in stale}
-        cards = [(own[i], kinds, key) for i, kinds, key in stale if kinds != FeedWriter.ENTRY_KINDS]
-        entries = [(own[i], kinds, key) for i, kinds, key in stale if kinds == FeedWriter.ENTRY_KINDS]
+        entry_kinds = (FeedWriter.ENTRY_KINDS, FeedWriter.SHORT_ENTRY_KINDS)
+        cards = [(own[i], kinds, key) for i, kinds, key in stale if kinds not in entry_kinds]
         rendered = [self.views.render_cards(paper, kinds) for paper, kinds, _ in cards]
-        rendered += self.feeds.render_entries([paper for paper, _, _ in entries])
+        for kinds in entry_kinds:
+            entries = [(own[i], kinds, key) for i, stale_kinds, key in stale if stale_kinds == kinds]
+            cards += entries
+            rendered += self.feeds.render_entries([paper for paper, _, _ in entries], kinds)
         return [(kind, paper.id, key, bodies[kind])
-                for (paper, kinds, key), bodies in zip(cards + entries, rendered) for kind in kinds]
+                for (paper, kinds, key), bodies in zip(cards, rendered) for kind in kinds]
 
     def _reuse(self, location: str, print_: str) -> bool:
         job = self.job
@@ -140,7 +145,7 @@ class Worker:
         listing = self.feed_listings[index]
         newest = self.feeds.newest(listing)
         print_ = fingerprint(self.job.signature, "feed", listing.title, listing.description, listing.location,
-                             listing.feeds_at, [self.feeds.entry_key(p) for p in newest])
+                             listing.feeds_at, self.feeds.entry_kinds(listing), [self.feeds.entry_key(p) for p in newest])
         locations = self.feeds.locations(listing)
         if all(self._reuse(location, print_) for location in locations):
             yield from (Written(location, print_, None, False, False, None) for location in locations)

@@ -246,6 +246,29 @@ def test_feeds_hold_the_newest_papers_with_record_dates(site):
     assert atom.entries[0].summary == "<p>Text</p>"
 
 
+def test_term_feeds_carry_fewer_papers_with_a_short_summary_as_configured(site):
+    import feedparser
+    abstract = "A <b>tagged</b> study of " + " ".join(["sparse attention"] * 40) + "."
+    for d in range(1, 7):
+        site.day(f"2024-01-{d:02d}", [paper(f"p{d}", f"Paper {d}", categories=["cs.LG"], abstract=abstract)])
+    site.configure("base_url: https://example.org/\nterm_feed_items: 4\nterm_feed_summary: 80\n")
+    assert site.build().returncode == 0
+    term = feedparser.parse(site.read("categories/cs.LG/rss.xml"))
+    assert [e.title for e in term.entries] == ["Paper 6", "Paper 5", "Paper 4", "Paper 3"]
+    summary = term.entries[0].summary   # plain text, escaped: readers show the tag as text
+    assert summary.startswith("A &lt;b&gt;tagged&lt;/b&gt; study of sparse attention")
+    assert summary.endswith("attention…") and len(summary.replace("&lt;", "<").replace("&gt;", ">")) <= 80
+    atom = feedparser.parse(site.read("categories/cs.LG/atom.xml"))
+    assert atom.entries[0].summary == summary
+    site_feed = feedparser.parse(site.read("feeds/rss.xml"))
+    assert len(site_feed.entries) == 6 and site_feed.entries[0].summary.endswith("sparse attention.</p>")
+
+    site.configure("base_url: https://example.org/\nterm_feed_items: 4\nterm_feed_summary: 0\n")
+    assert site.build().returncode == 0
+    term = feedparser.parse(site.read("categories/cs.LG/rss.xml"))
+    assert term.entries[0].summary == site_feed.entries[0].summary   # 0: the whole abstract
+
+
 def test_a_name_keeps_its_page_when_a_later_day_brings_a_name_that_slugs_alike(site):
     site.day("2024-01-02", [paper("first", "First", authors=["Jörg Müller"], organization="Lab Ä")])
     assert site.build().returncode == 0

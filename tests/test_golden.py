@@ -21,7 +21,7 @@ def dump(files: dict[str, bytes]) -> str:
 def test_fixture_site_matches_golden_output(tmp_path):
     output = tmp_path / "output"
     result = run_cli("build", "--config", str(SITE / "site.yaml"), "--content", str(SITE / "content"),
-                     "--output", str(output))
+                     "--output", str(output), "--state", str(tmp_path / "state"))
     assert result.returncode == 0, result.stderr
     actual = dump(snapshot(output))
     if os.environ.get("SITE_GEN_UPDATE_GOLDEN"):
