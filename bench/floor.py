@@ -29,18 +29,22 @@ import corpus  # noqa: E402
 from compare import settle_disk  # noqa: E402
 from run import site_gen  # noqa: E402
 from site_gen.output import OutputTrees  # noqa: E402
-from site_gen.search import INDEX_FOLDER  # noqa: E402
+from site_gen.search import is_index  # noqa: E402
 from site_gen.urls import Urls  # noqa: E402
 
 
 def changed_files(site: Path) -> list[str]:
-    """Locations whose fingerprints differ between the live tree and the other one: what the last build wrote."""
+    """Locations whose fingerprints differ between the live tree and the other one: what the last build
+    wrote (a search shard it indexed again, as each of its files)."""
     trees = OutputTrees(site / "output", site / "state")
     live, old = trees.live(), trees.manifest(trees.other_root()).files
     if not live.manifest.files or not old:
         raise SystemExit(f"{site}: needs two complete output trees (a clean build, then one more)")
-    return sorted(location for location, print_ in live.manifest.files.items()
-                  if old.get(location) != print_ and location != INDEX_FOLDER)
+    changed = [location for location, print_ in live.manifest.files.items() if old.get(location) != print_]
+    files = [location for location in changed if not is_index(location)]
+    for shard in filter(is_index, changed):
+        files += [path.relative_to(live.root).as_posix() for path in (live.root / shard).rglob("*") if path.is_file()]
+    return sorted(files)
 
 
 def copy_files(task: tuple[Path, Path, list[str]]) -> int:

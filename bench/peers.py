@@ -27,12 +27,14 @@ def hugo(count: int, work: Path, measure):
     shutil.rmtree(site, ignore_errors=True)
     shutil.copytree(BENCH / "hugo", site)
     papers = site / "content" / "papers"
-    papers.mkdir(parents=True)
     for paper, topics in _papers(count, work):
-        front = {"title": paper.title, "date": paper.date.isoformat(), "categories": list(paper.categories),
-                 "topics": topics, "authors": list(paper.authors), "votes": paper.upvotes}
-        (papers / f"{paper.id}.md").write_text(f"---\n{yaml.safe_dump(front)}---\n{paper.abstract}\n")
-    built = measure(["hugo", "--quiet", "--destination", "public"], site)
+        # the reference layout's content: a folder a day, one category, the topics as tags
+        front = {"title": paper.title, "date": paper.date.isoformat(), "authors": list(paper.authors),
+                 "categories": list(paper.categories[:1]), "tags": topics, "votes": paper.upvotes}
+        day = papers / paper.date.isoformat()
+        day.mkdir(parents=True, exist_ok=True)
+        (day / f"{paper.id}.md").write_text(f"---\n{yaml.safe_dump(front)}---\n{paper.abstract}\n")
+    built = measure(["hugo", "--source", ".", "--contentDir", "content", "--destination", "public", "--quiet"], site)
     _check_pages(site / "public" / "papers", "*/index.html", count, "Hugo")
     return built
 

@@ -32,6 +32,8 @@ sys.path.insert(0, str(BENCH.parent))
 sys.path.insert(0, str(BENCH))
 
 import corpus  # noqa: E402
+import floor  # noqa: E402
+from site_gen.urls import Urls  # noqa: E402
 
 
 @dataclass
@@ -90,14 +92,18 @@ def size_of(text: str) -> int:
         int(float(text[:-1]) * 1_000_000) if text.endswith("m") else int(text)
 
 
-def bench_site(count: int, work: Path, search: bool = False, related: int | None = None) -> Path:
+EQUIVALENT = "taxonomies: [categories, topics]\nsearch: false\nrelated: 0\n"   # what the peers build
+
+
+def bench_site(count: int, work: Path, search: bool = False, related: int | None = None,
+               equivalent: bool = False) -> Path:
     """A fresh site of the corpus of `count` papers, with an empty template override folder."""
     site = work / f"site-{count}"
     shutil.rmtree(site, ignore_errors=True)
     corpus.write_corpus(count, site)
     (site / "templates").mkdir()
-    extra = "templates: templates\n" + ("" if search else "search: false\n") + \
-        ("" if related is None else f"related: {related}\n")
+    extra = "templates: templates\n" + (EQUIVALENT if equivalent else ("" if search else "search: false\n") +
+                                        ("" if related is None else f"related: {related}\n"))
     (site / "site.yaml").write_text((site / "site.yaml").read_text() + extra)
     return site
 
@@ -147,6 +153,16 @@ def scenarios(site: Path, count: int, jobs: int | None, clean_only: bool) -> Ite
     yield "delete one record", site_gen(site, jobs)
 
 
+def output_size(output: Path) -> tuple[int, int]:
+    """Files and bytes of the live output tree (other commands' folders left out)."""
+    files = size = 0
+    for path in output.resolve().rglob("*"):
+        if path.is_file():
+            files += 1
+            size += path.stat().st_size
+    return files, size
+
+
 def row(name: str, m: Measure) -> str:
     written = "" if m.written is None else str(m.written)
     rate = f"{m.written / m.wall:,.0f}" if m.written else ""
@@ -163,26 +179,38 @@ def main() -> None:
     parser.add_argument("--peers", nargs="?", const="hugo,pelican", default="",
                         help="also build with Hugo and Pelican (or name one: --peers hugo)")
     parser.add_argument("--search", action="store_true", help="keep the Pagefind search index on")
+    parser.add_argument("--equivalent", action="store_true",
+                        help="measure the scenarios on the equivalent site (categories and topics; no search, no related)")
     parser.add_argument("--jobs", type=int, help="site-gen worker processes (default: every core)")
     parser.add_argument("--clean-only", action="store_true", help="only the clean build and the no-op rebuild")
     parser.add_argument("--related", type=int, help="related papers per paper page (site.yaml `related`; 0: off)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/site-gen-bench"), help="scratch folder")
     args = parser.parse_args()
-    print(f"site-gen build benchmark on {os.cpu_count()} cores; search {'on' if args.search else 'off'}\n")
+    kind = "the equivalent site" if args.equivalent else f"search {'on' if args.search else 'off'}"
+    print(f"site-gen build benchmark on {os.cpu_count()} cores; {kind}\n")
     for size in args.sizes.split(","):
         count = size_of(size)
-        site = bench_site(count, args.work, args.search, args.related)
+        site = bench_site(count, args.work, args.search, args.related, args.equivalent)
         print(f"### {count:,} papers\n")
         print("| scenario | wall s | CPU s | peak RSS MiB | peak PSS MiB | files written | files/s |")
         print("|---|---:|---:|---:|---:|---:|---:|")
-        rows = []
+        rows, notes = [], []
         for name, m in scenarios(site, count, args.jobs, args.clean_only):
             rows.append((name, m))
             print(row(name, m), flush=True)
+            if name == "clean full build":
+                files, size = output_size(site / "output")
+                notes.append(f"output: {files:,} files, {size / 1e9:.2f} GB, {size / count / 1e3:.1f} KB per paper")
+            if name == "add one day":
+                changed = floor.changed_files(site)
+                live = (site / "output").resolve()
+                size = sum((live / Urls.file_for(location)).stat().st_size for location in changed)
+                notes.append(f"add one day changed {len(changed):,} files, {size / 1e6:,.1f} MB (the upload)")
         clean = rows[0][1]
         if not args.clean_only:
-            print(f"\nadd one day: {rows[3][1].wall / clean.wall:.1%} of the clean build; "
-                  f"no-op: {rows[1][1].wall:.2f}s\n")
+            notes.append(f"add one day: {rows[3][1].wall / clean.wall:.1%} of the clean build; "
+                         f"no-op: {rows[1][1].wall:.2f}s")
+        print("\n" + "\n".join(notes) + "\n")
         if args.peers:
             import peers
             print("Equivalent sites (one page per paper; paginated home, category and topic pages; their feeds):\n")

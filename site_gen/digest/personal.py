@@ -11,15 +11,14 @@ are never picked.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse
-from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.preprocessing import normalize
 
 from ..config import PersonalConfig
 from ..files import load_pickle, save_pickle
@@ -27,7 +26,16 @@ from ..records import Paper
 from .library import Library
 from .subscribers import Subscriber
 
-WORDS = HashingVectorizer(n_features=2 ** 20, alternate_sign=False, norm=None, stop_words="english")
+if TYPE_CHECKING:
+    import scipy.sparse
+
+
+@functools.cache
+def _words():
+    """The word counter. scikit-learn is imported when a library is ranked, not with the build:
+    importing it costs more than a build that finds nothing changed."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+    return HashingVectorizer(n_features=2 ** 20, alternate_sign=False, norm=None, stop_words="english")
 
 
 @dataclass(frozen=True)
@@ -56,12 +64,12 @@ def _name(text: str) -> str:
 def _counts(texts: list[str], cache: Path | None) -> scipy.sparse.csr_matrix:
     """Word counts of the texts, kept in `cache` by their digest: a library's texts seldom change."""
     if cache is None:
-        return WORDS.transform(texts)
+        return _words().transform(texts)
     digest = hashlib.blake2b("\0".join(texts).encode(), digest_size=16).hexdigest()
     stored = cache / f"counts-{digest}.pickle"
     counts = load_pickle(stored)
     if counts is None:
-        counts = WORDS.transform(texts)
+        counts = _words().transform(texts)
         save_pickle(stored, counts)
     return counts
 
@@ -70,6 +78,7 @@ def _weighted(counts: scipy.sparse.csr_matrix, idf: np.ndarray) -> scipy.sparse.
     weights = counts.astype(np.float64)
     weights.data = (1 + np.log(weights.data)) * idf[weights.indices]
     weights.eliminate_zeros()
+    from sklearn.preprocessing import normalize
     return normalize(weights)
 
 
@@ -80,7 +89,7 @@ class Ranker:
         self.papers = papers
         self.settings = settings
         self.cache = cache
-        counts = WORDS.transform([f"{p.title}\n{p.abstract}" for p in papers])
+        counts = _words().transform([f"{p.title}\n{p.abstract}" for p in papers])
         papers_with = np.bincount(counts.indices, minlength=counts.shape[1])   # each word's document frequency
         self.idf = np.where(papers_with > 0, np.log((1 + len(papers)) / (1 + papers_with)) + 1, 0.0)
         self.matrix = _weighted(counts, self.idf)
