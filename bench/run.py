@@ -42,6 +42,7 @@ class Measure:
     cpu: float
     peak_rss: int      # bytes, whole process tree: pages shared by forked workers count once per process
     peak_pss: int      # bytes, whole process tree: each shared page split among its sharers
+    peak_process: int  # bytes, the largest RSS any one process of the tree reached
     written: int | None
     output: str
 
@@ -53,18 +54,19 @@ def measure(command: list[str], cwd: Path, env: dict | None = None) -> Measure:
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                env={**os.environ, **(env or {})})
-    peak = peak_pss = 0
+    peak = peak_pss = peak_process = 0
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak, peak_pss
+        nonlocal peak, peak_pss, peak_process
         root = psutil.Process(process.pid)
         for tick in itertools.count():
             if done.is_set():
                 return
             try:
                 tree = [root] + root.children(recursive=True)
-                peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+                sizes = [p.memory_info().rss for p in tree if p.is_running()]
+                peak, peak_process = max(peak, sum(sizes)), max([peak_process, *sizes])
                 if tick % 10 == 0:
                     peak_pss = max(peak_pss, sum(p.memory_full_info().pss for p in tree if p.is_running()))
             except psutil.Error:
@@ -82,7 +84,7 @@ def measure(command: list[str], cwd: Path, env: dict | None = None) -> Measure:
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{output[-3000:]}")
     match = re.search(r"(\d+) files rendered", output)
-    return Measure(wall, cpu, peak, peak_pss, int(match.group(1)) if match else (0 if "nothing changed" in output else None),
+    return Measure(wall, cpu, peak, peak_pss, peak_process, int(match.group(1)) if match else (0 if "nothing changed" in output else None),
                    output)
 
 
@@ -201,6 +203,7 @@ def main() -> None:
             if name == "clean full build":
                 files, size = output_size(site / "output")
                 notes.append(f"output: {files:,} files, {size / 1e9:.2f} GB, {size / count / 1e3:.1f} KB per paper")
+                notes.append(f"clean build: the largest process peaked at {m.peak_process / 2**20:,.0f} MiB RSS")
             if name == "add one day":
                 changed = floor.changed_files(site)
                 live = (site / "output").resolve()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from itertools import groupby
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from .catalog import Catalog, Day, Taxonomy
 from .config import SiteConfig
@@ -133,33 +133,23 @@ class PagePlanner:
         return self._pages[1]
 
     def plan(self) -> list[tuple]:
-        """Every page of the site as a small spec, in site order; `page(spec)` makes the page.
-
-        Specs are cheap and picklable, so a build can split them among worker processes."""
-        specs: list[tuple] = [("home",), ("archive",)]
-        specs += [("day", i) for i in range(len(self.catalog.days))]
-        specs += [("taxonomy", key) for key in self.catalog.taxonomies]
-        specs += [("listing", i, n) for i, listing in enumerate(self.listings)
-                  for n in range(len(self.pages_of(listing)))]
-        specs += [("paper", i) for i in range(len(self.catalog.papers))]
-        specs += [("feeds",), ("opml",)] + ([("search",)] if self.config.search else []) + [("404",)]
-        return specs
+        """Every page of the site as a small spec, (kind, *arguments), in site order; `page(spec)`
+        makes the page. Specs are cheap and picklable, so a build can split them among workers."""
+        return [(kind.name, *arguments) for kind in PAGE_KINDS if kind.wanted(self.config)
+                for arguments in kind.plan(self)]
 
     def page(self, spec: tuple) -> Page:
-        kind, *args = spec
-        if kind == "day":
-            days, i = self.catalog.days, args[0]
-            return self.day_page(days[i], newer=days[i - 1] if i > 0 else None,
-                                 older=days[i + 1] if i + 1 < len(days) else None)
-        if kind == "taxonomy":
-            return self.taxonomy_index(self.catalog.taxonomies[args[0]])
-        if kind == "listing":
-            listing = self.listings[args[0]]
-            return self.listing_page(listing, self.pages_of(listing)[args[1]])
-        if kind == "paper":
-            return self.paper_page(self.catalog.papers[args[0]])
-        return {"home": self.home, "archive": self.days_archive, "feeds": self.feeds_index, "opml": self.feeds_opml,
-                "search": self.search_page, "404": self.not_found}[kind]()
+        kind, *arguments = spec
+        return KINDS_BY_NAME[kind].make(self, *arguments)
+
+    def day_at(self, i: int) -> Page:
+        days = self.catalog.days
+        return self.day_page(days[i], newer=days[i - 1] if i > 0 else None,
+                             older=days[i + 1] if i + 1 < len(days) else None)
+
+    def listing_page_at(self, i: int, n: int) -> Page:
+        listing = self.listings[i]
+        return self.listing_page(listing, self.pages_of(listing)[n])
 
     def pages(self) -> Iterator[Page]:
         return (self.page(spec) for spec in self.plan())
@@ -297,3 +287,35 @@ class PagePlanner:
 
     def not_found(self) -> Page:
         return Page("404.html", "404.html", {"page": self.meta("Page not found", "404.html")})
+
+
+@dataclass(frozen=True)
+class PageKind:
+    """One kind of page: which pages of it a site has, and how one is made."""
+    name: str
+    plan: Callable[[PagePlanner], Iterable[tuple]]      # the arguments of each page of the kind
+    make: Callable[..., Page]                           # (planner, *arguments) → the page
+    wanted: Callable[[SiteConfig], bool] = lambda config: True
+
+
+def _once(planner: PagePlanner) -> list[tuple]:
+    return [()]
+
+
+# Every kind of page, in site order. A new kind of page is one entry here (and its template).
+PAGE_KINDS: tuple[PageKind, ...] = (
+    PageKind("home", _once, PagePlanner.home),
+    PageKind("archive", _once, PagePlanner.days_archive),
+    PageKind("day", lambda planner: [(i,) for i in range(len(planner.catalog.days))], PagePlanner.day_at),
+    PageKind("taxonomy", lambda planner: [(key,) for key in planner.catalog.taxonomies],
+             lambda planner, key: planner.taxonomy_index(planner.catalog.taxonomies[key])),
+    PageKind("listing", lambda planner: [(i, n) for i, listing in enumerate(planner.listings)
+                                         for n in range(len(planner.pages_of(listing)))], PagePlanner.listing_page_at),
+    PageKind("paper", lambda planner: [(i,) for i in range(len(planner.catalog.papers))],
+             lambda planner, i: planner.paper_page(planner.catalog.papers[i])),
+    PageKind("feeds", _once, PagePlanner.feeds_index),
+    PageKind("opml", _once, PagePlanner.feeds_opml),
+    PageKind("search", _once, PagePlanner.search_page, wanted=lambda config: config.search),
+    PageKind("404", _once, PagePlanner.not_found),
+)
+KINDS_BY_NAME = {kind.name: kind for kind in PAGE_KINDS}

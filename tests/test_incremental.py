@@ -144,6 +144,31 @@ def test_editing_one_record_rewrites_only_the_pages_that_show_it(tmp_path):
     assert len(rewritten) < len(after) / 3
 
 
+def test_adding_a_day_rewrites_only_what_shows_the_new_day(tmp_path):
+    """Hugo's rebuild tests, for the daily case: after a new day, every file written again
+    shows the new day, its paper or a term it brings, and every file that changed was written again."""
+    days = {f"2024-01-0{d}": [paper(i, f"2024-01-0{d}") for i in range(10 * d, 10 * d + 10)] for d in (1, 2)}
+    built(tmp_path, days)
+    built(tmp_path, days)
+    before_files, before = snapshot(tmp_path / "output"), inodes(tmp_path / "output")
+    days["2024-01-03"] = [paper(50, "2024-01-03", categories=["q-bio.NC"], authors=["Solo Author"])]
+    report = built(tmp_path, days)
+    after_files, after = snapshot(tmp_path / "output"), inodes(tmp_path / "output")
+    always = {"sitemap.xml", "robots.txt", "static/style.css"}
+    rewritten = {f for f in after if before.get(f) != after[f]} - always
+    assert rewritten == {f for f in after_files if before_files.get(f) != after_files[f]} - always
+    assert report.rendered == len(rewritten)
+    new = {f for f in after if f not in before}
+    assert {"papers/p50/index.html", "days/2024-01-03/index.html", "categories/q-bio.NC/index.html",
+            "authors/solo-author/index.html", "categories/q-bio.NC/rss.xml"} <= new
+    shows_the_day = ("/papers/p50/", "/days/2024-01-03/", "/categories/q-bio.NC/", "/authors/solo-author/")
+    for name in rewritten - new:
+        assert any(link in after_files[name].decode() for link in shows_the_day), name
+    untouched_papers = {f for f in after if f.startswith("papers/")} - rewritten
+    assert len(untouched_papers) >= 15    # old papers show the new one only among their related papers
+    assert "categories/cs.LG/index.html" not in rewritten and "feeds/rss.xml" in rewritten
+
+
 def test_a_build_stopped_by_a_bad_record_keeps_what_it_copied_of_the_live_tree(tmp_path):
     """While a build reads the records, the tree it will write into is brought up to date with the
     live one by hard links. When a record turns out bad, what was copied is kept, with a manifest
