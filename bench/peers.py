@@ -15,6 +15,9 @@ from site_gen.config import load_config  # noqa: E402
 from site_gen.content import load_content  # noqa: E402
 
 
+EQUIVALENT = "taxonomies: [categories, topics]\nsearch: false\nrelated: 0\n"   # site.yaml: what the peers build
+
+
 def _papers(count: int, work: Path):
     """The corpus's papers with the topic names site-gen gives them, so every generator groups alike."""
     site = work / f"site-{count}"
@@ -65,14 +68,16 @@ def _check_pages(folder: Path, pattern: str, count: int, name: str) -> None:
 
 def site_gen_equivalent(count: int, work: Path, measure):
     """site-gen building what the peers build: categories and topics (no author, organisation pages,
-    no related papers)."""
+    no related papers, no search)."""
     site = work / f"site-gen-equivalent-{count}"
     shutil.rmtree(site, ignore_errors=True)
     site.mkdir(parents=True)
     source = work / f"site-{count}"
     (site / "content").symlink_to(source / "content")
     config = (source / "site.yaml").read_text().replace("templates: templates\n", "")
-    config += "taxonomies: [categories, topics]\n" + ("" if "related:" in config else "related: 0\n")
+    config = "".join(line + "\n" for line in config.splitlines()
+                     if not line.startswith(("search:", "related:", "taxonomies:")))
+    config += EQUIVALENT
     (site / "site.yaml").write_text(config)
     command = [sys.executable, "-m", "site_gen", "build", "--output", "output", "--state", "state"]
     return measure(command, site, {"PYTHONPATH": str(BENCH.parent)})

@@ -32,7 +32,7 @@ sys.path.insert(0, str(BENCH.parent))
 sys.path.insert(0, str(BENCH))
 
 import corpus  # noqa: E402
-import floor  # noqa: E402
+from peers import EQUIVALENT  # noqa: E402
 from site_gen.urls import Urls  # noqa: E402
 
 
@@ -92,9 +92,6 @@ def size_of(text: str) -> int:
     text = text.lower().replace("_", "")
     return int(float(text[:-1]) * 1000) if text.endswith("k") else \
         int(float(text[:-1]) * 1_000_000) if text.endswith("m") else int(text)
-
-
-EQUIVALENT = "taxonomies: [categories, topics]\nsearch: false\nrelated: 0\n"   # what the peers build
 
 
 def bench_site(count: int, work: Path, search: bool = False, related: int | None = None,
@@ -205,6 +202,7 @@ def main() -> None:
                 notes.append(f"output: {files:,} files, {size / 1e9:.2f} GB, {size / count / 1e3:.1f} KB per paper")
                 notes.append(f"clean build: the largest process peaked at {m.peak_process / 2**20:,.0f} MiB RSS")
             if name == "add one day":
+                import floor   # it imports this module: not at the top
                 changed = floor.changed_files(site)
                 live = (site / "output").resolve()
                 size = sum((live / Urls.file_for(location)).stat().st_size for location in changed)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
 import sys
 import time
 from dataclasses import dataclass, replace
@@ -11,6 +10,7 @@ from pathlib import Path
 from . import STATE_FOLDER
 from .catalog import build_catalog
 from .config import SiteConfig
+from .errors import SiteGenError
 from .feeds import FeedWriter
 from .fragments import read_ahead
 from .incremental import Manifest, build_signature, fingerprint, inputs_digest
@@ -18,7 +18,7 @@ from .output import OutputTrees, Tree
 from .content import PaperCopies, load_content
 from .related import CachedTexts, as_papers, find_related, text_keys
 from .render import SiteView, template_folders
-from .search import Shard, index_shard, is_index, plan_shards
+from .search import Shard, index_shard, plan_shards
 from .sitemap import robots_txt, sitemap_files
 from .urls import Urls
 from .views import paper_keys
@@ -109,14 +109,17 @@ class StageClock:
 
 
 def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT_STATE,
-          jobs: int | None = None, progress: bool | None = None) -> BuildReport:
+          jobs: int | None = None, progress: bool | None = None, check_inputs: bool = False) -> BuildReport:
+    """Build the site into output/. With `check_inputs`, every file an earlier build made from the
+    same declared inputs is rendered anyway, and the build fails (publishing nothing) if one comes
+    out different: what it reads is not all in its fingerprint, and incremental builds would miss it."""
     clock = StageClock()
     progress = sys.stderr.isatty() if progress is None else progress
     trees = OutputTrees(output, state)
     secret, subscriber_files = private_inputs(config)
     inputs = inputs_digest(build_signature(config) + secret, content, template_folders(config.templates),
                            state / "inputs.pickle", subscriber_files)
-    if trees.live_inputs() == inputs:                                     # 0. nothing changed at all
+    if trees.live_inputs() == inputs and not check_inputs:                # 0. nothing changed at all
         return BuildReport(0, 0, 0, 0, time.perf_counter() - clock.started, up_to_date=True)
     live = trees.live()
     tree = trees.next_tree()                                              # 1. the tree that is not live,
@@ -144,7 +147,7 @@ def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT
     private = plan_private_feeds(catalog, config, writer, signature, live, state)   # ranked while the papers
     clock("private feeds")                                                #    are at hand
     job = RenderJob(catalog, config, site_view(config, urls), urls, related, keys, signature,
-                    live, tree, state / FRAGMENTS, copies)
+                    live, tree, state / FRAGMENTS, copies, check_inputs)
     count = len(papers)
     del papers, catalog, related, keys, finding_related   # the job holds them alone: the pool releases them
     with RenderPool(job, jobs, progress) as pool:                         # 6. in parallel:
@@ -152,6 +155,11 @@ def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT
         clock("fragments")
         written = pool.render()                                           #    pages and feeds
         clock("pages and feeds")
+    undeclared = [w.location for w in written if w.undeclared]
+    if undeclared:
+        raise SiteGenError(f"{len(undeclared)} files were kept as unchanged but render differently now: they read "
+                           f"something their declared inputs leave out (e.g. {', '.join(undeclared[:5])}). "
+                           "Nothing was published")
     files = {w.location: w.fingerprint for w in written}
     files.update(write_private_feeds(private, live, tree))                #    written once rendering is done
     files.update(write_small_files(config, urls, written, tree))          # 7. sitemap, robots, static

@@ -30,7 +30,8 @@ def _config(args: argparse.Namespace) -> SiteConfig:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    report = build_site(_config(args), args.content, args.output, args.state, args.wait, args.jobs)
+    report = build_site(_config(args), args.content, args.output, args.state, args.wait, args.jobs,
+                        check_inputs=args.check_inputs)
     print(f"{report}; the site is in {args.output}/")
     if args.timings:
         for stage, seconds in report.stages:
@@ -179,6 +180,9 @@ def parser() -> argparse.ArgumentParser:
                        help="build cache for incremental builds (default: .site-gen)")
     build.add_argument("--jobs", type=int, help="worker processes (default: every core)")
     build.add_argument("--timings", action="store_true", help="print how long each stage took")
+    build.add_argument("--check-inputs", action="store_true",
+                       help="render the files an incremental build would keep too, and fail if one differs "
+                            "(a template or view reads something its fingerprint leaves out); slow: for tests")
     _wait_option(build)
     build.set_defaults(run=cmd_build)
 

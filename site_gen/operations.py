@@ -33,12 +33,12 @@ def settle_content(content: Path, command: str, wait: float) -> None:
 
 
 def build_site(config: SiteConfig, content: Path, output: Path, state: Path, wait: float,
-               jobs: int | None = None, command: str = "build"):
+               jobs: int | None = None, command: str = "build", check_inputs: bool = False):
     from .build import build
     settle_content(content, command, wait)
     with state_lock(state, command, wait):
         remove_temporaries(state)
-        return build(config, content, output, state, jobs)
+        return build(config, content, output, state, jobs, check_inputs=check_inputs)
 
 
 def import_captures(files: list[Path], content: Path, as_of: dt.date, fmt: str | None, dry_run: bool, wait: float):

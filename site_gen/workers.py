@@ -55,6 +55,7 @@ class RenderJob:
     tree: Tree
     fragments: Path   # the FragmentStore's database
     copies: PaperCopies | None = None   # what forked workers render papers from
+    check_inputs: bool = False   # render reused files too, and tell those that come out different
 
     def release(self) -> None:
         """Let go of the papers in this process (the forked workers keep their own view of them):
@@ -70,6 +71,7 @@ class Written:
     rendered: bool
     page: bool        # an HTML page, not a feed
     search_key: str | None  # for pages the search index covers: what the index holds of them
+    undeclared: bool = False  # check_inputs: reused, yet renders differently (it reads an undeclared input)
 
 
 class Worker:
@@ -134,12 +136,21 @@ class Worker:
         page = self.planner.page(spec)
         print_ = fingerprint(self.job.signature, self.renderer.template_digest(page.template), page.context)
         rendered = not self._reuse(page.location, print_)
+        undeclared = False
         if rendered:
             self.job.tree.write(page.location, self.render(page.template, page.context))
-        # Paper pages are what the search index holds; asking their context would make it.
-        search_key = self.views.search_key(self.views.own_copy(page.context.paper)) \
+        elif self.job.check_inputs:
+            undeclared = self._differs(page.location, self.render(page.template, page.context))
+        # Paper pages are what the search index holds, as their template marks it up: the key is made
+        # of the paper's indexed fields and the template (asking the page's context would make it).
+        search_key = f"{self.renderer.template_digest(page.template)}:" \
+            f"{self.views.search_key(self.views.own_copy(page.context.paper))}" \
             if self.job.config.search and isinstance(page.context, PaperPageContext) else None
-        return Written(page.location, print_, page.lastmod, rendered, True, search_key)
+        return Written(page.location, print_, page.lastmod, rendered, True, search_key, undeclared)
+
+    def _differs(self, location: str, fresh: str | bytes) -> bool:
+        """Whether a reused file differs from what rendering it now makes."""
+        return self.job.tree.path(location).read_bytes() != (fresh.encode() if isinstance(fresh, str) else fresh)
 
     def feed(self, index: int) -> Iterator[Written]:
         listing = self.feed_listings[index]
@@ -148,7 +159,9 @@ class Worker:
                              listing.feeds_at, self.feeds.entry_kinds(listing), [self.feeds.entry_key(p) for p in newest])
         locations = self.feeds.locations(listing)
         if all(self._reuse(location, print_) for location in locations):
-            yield from (Written(location, print_, None, False, False, None) for location in locations)
+            fresh = dict(self.feeds.files(listing)) if self.job.check_inputs else {}
+            yield from (Written(location, print_, None, False, False, None,
+                                location in fresh and self._differs(location, fresh[location])) for location in locations)
             return
         for location, data in self.feeds.files(listing):
             self.job.tree.write(location, data)

@@ -13,10 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import snapshot, write_day
+from conftest import REPO, snapshot, write_day
 from site_gen.build import build
 from site_gen.config import load_config
-from site_gen.errors import ValidationError
+from site_gen.errors import SiteGenError, ValidationError
+from site_gen.pages import PaperPageContext
 from site_gen.incremental import library_versions
 from site_gen.output import OutputTrees
 from site_gen.urls import Urls
@@ -53,14 +54,16 @@ class Site:
                 write_day(self.content, day, [dict(r) for r in records])
         (self.root / "site.yaml").write_text(self.config_text + f"templates: {self.templates}\n")
 
-    def build(self, output: Path, state: Path):
+    def build(self, output: Path, state: Path, check_inputs: bool = False):
         self.save()
-        return build(load_config(self.root / "site.yaml"), self.content, output, state, jobs=1, progress=False)
+        return build(load_config(self.root / "site.yaml"), self.content, output, state, jobs=1, progress=False,
+                     check_inputs=check_inputs)
 
     def check(self) -> None:
-        """The incremental build equals a clean build of the same input."""
+        """The incremental build equals a clean build of the same input, and every file it kept
+        renders the same again (the dependency check: no page reads an undeclared input)."""
         self.builds += 1
-        self.build(self.root / "output", self.root / "state")
+        self.build(self.root / "output", self.root / "state", check_inputs=True)
         clean = self.root / f"clean{self.builds}"
         self.build(clean / "output", clean / "state")
         assert snapshot(self.root / "output") == snapshot(clean / "output")
@@ -167,6 +170,32 @@ def test_adding_a_day_rewrites_only_what_shows_the_new_day(tmp_path):
     untouched_papers = {f for f in after if f.startswith("papers/")} - rewritten
     assert len(untouched_papers) >= 15    # old papers show the new one only among their related papers
     assert "categories/cs.LG/index.html" not in rewritten and "feeds/rss.xml" in rewritten
+
+
+def test_the_dependency_check_finds_a_page_that_reads_an_undeclared_input(tmp_path, monkeypatch):
+    """A paper page whose fingerprint leaves out its record (a bug in the declared inputs): an
+    edited title keeps the stale page in a normal build; the check mode fails the build and names it."""
+    monkeypatch.setattr(PaperPageContext, "fingerprint", lambda context: context.paper.id)
+    days = {"2024-01-01": [paper(i, "2024-01-01") for i in range(3)]}
+    built(tmp_path, days)
+    days["2024-01-01"][1]["title"] = "A new title"
+    config, content = load_config(tmp_path / "site.yaml"), tmp_path / "content"
+    write_day(content, "2024-01-01", [dict(r) for r in days["2024-01-01"]])
+    live = (tmp_path / "output").resolve()
+    # p1's page, and the two that list p1 among their related papers
+    with pytest.raises(SiteGenError, match=r"^3 files were kept as unchanged but render differently now.*papers/p1/"):
+        build(config, content, tmp_path / "output", tmp_path / "state", jobs=1, progress=False, check_inputs=True)
+    assert (tmp_path / "output").resolve() == live      # nothing published
+    build(config, content, tmp_path / "output", tmp_path / "state", jobs=1, progress=False)
+    assert "A new title" not in (tmp_path / "output" / "papers" / "p1" / "index.html").read_text()  # the bug it finds
+
+
+def test_the_dependency_check_passes_on_the_sample_site(tmp_path):
+    config = load_config(REPO / "site.yaml")
+    output, state = tmp_path / "output", tmp_path / "state"
+    build(config, REPO / "content", output, state, jobs=2, progress=False)
+    report = build(config, REPO / "content", output, state, jobs=2, progress=False, check_inputs=True)
+    assert report.rendered == 0 and report.pages > 300
 
 
 def test_a_build_stopped_by_a_bad_record_keeps_what_it_copied_of_the_live_tree(tmp_path):

@@ -3,14 +3,13 @@ them, and incremental builds keep every shard right (a new day found, a deleted 
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
 from browser import chromium, static_server
-from conftest import run_cli, write_day
+from conftest import REPO, run_cli, write_day
 from smtp_server import free_port
 
 WORDS = ["zanzibar", "quokka", "marmalade", "hedgehog", "xylophone", "pemmican"]
@@ -97,6 +96,18 @@ def test_search_shards_merged_in_the_browser_stay_right_through_incremental_buil
         assert {name for name in shards if after.get(name) == shards[name]} == \
             {"2024-03-10", "2024-03-13", "2025-01-10"}
         assert search(page, url, "ocelot") == ["/digest/papers/p100/"]
+
+        # A template that changes what a paper page gives the index: every shard is indexed again.
+        overrides = site.root / "templates"
+        overrides.mkdir()
+        paper_html = (REPO / "templates" / "paper.html").read_text()
+        (overrides / "paper.html").write_text(paper_html.replace("data-pagefind-body>", "data-pagefind-body><p>wombat</p>"))
+        with open(site.root / "site.yaml", "a") as config:
+            config.write("templates: templates\n")
+        before = site.shards()
+        site.build()
+        assert not set(site.shards().items()) & set(before.items())
+        assert len(search(page, url, "wombat")) >= 5    # the first page of results, from any shard
         assert search(page, url, "zanzibar0") == ["/digest/papers/p0/"]
 
         # A deleted paper is gone from its shard; an edited one is found by its new title.
