@@ -18,7 +18,7 @@ from .output import OutputTrees, Tree
 from .content import PaperCopies, load_content
 from .related import CachedTexts, as_papers, find_related, text_keys
 from .render import SiteView, template_folders
-from .search import Shard, index_shard, plan_shards
+from .search import plan_shards, update_search_index
 from .sitemap import robots_txt, sitemap_files
 from .urls import Urls
 from .views import paper_keys
@@ -74,27 +74,6 @@ def write_small_files(config: SiteConfig, urls: Urls, written: list[Written], tr
     for location, data in files.items():
         tree.write(location, data)
     return {location: hashlib.blake2b(data, digest_size=16).hexdigest() for location, data in files.items()}
-
-
-def update_search_index(config: SiteConfig, signature: str, shards: list[Shard], written: list[Written],
-                        live: Tree, tree: Tree) -> dict[str, str]:
-    """Each search shard whose papers' indexed text is unchanged is kept (or linked from the live
-    tree); the others are indexed again. Returns the shards' fingerprints, by location."""
-    search_keys = {w.location: w.search_key for w in written if w.search_key}
-    prints = {}
-    for shard in shards:
-        print_ = fingerprint(signature, [(location, search_keys[location]) for location in shard.papers])
-        prints[shard.location] = print_
-        if tree.has(shard.location, print_) and (tree.root / shard.location).is_dir():
-            continue
-        tree.remove(shard.location)
-        if live.has(shard.location, print_) and (live.root / shard.location).is_dir():
-            files = [p for p in (live.root / shard.location).rglob("*") if p.is_file()]
-            if all(tree.link_from(live, p.relative_to(live.root).as_posix()) for p in files):
-                continue
-            tree.remove(shard.location)
-        index_shard(tree.root, shard, config.language)
-    return prints
 
 
 class StageClock:

@@ -135,7 +135,8 @@ def _manifest_path(state: Path, name: str) -> Path:
 
 
 def _inputs_path(state: Path, name: str) -> Path:
-    """The manifest's `inputs` alone: all a no-op build reads (a large site's manifest takes seconds)."""
+    """The manifest's `inputs` and its tree's folder stamps: all a no-op build reads (a large site's
+    manifest takes seconds)."""
     return state / f"{name}.inputs.pickle"
 
 
@@ -148,11 +149,13 @@ def load_manifest(state: Path, name: str, root: Path) -> Manifest:
     return manifest
 
 
-def load_inputs(state: Path, name: str, root: Path) -> tuple[str, int]:
-    """load_manifest(...).inputs and how many files it lists, without reading the manifest."""
+def load_inputs(state: Path, name: str, root: Path) -> tuple[str, dict[str, int]]:
+    """load_manifest(...).inputs and the modification times its tree's folders had when it was
+    published, without reading the manifest."""
     stored = load_pickle(_inputs_path(state, name))
-    ok = isinstance(stored, tuple) and len(stored) == 3 and stored[0] == __version__ and root.is_dir()
-    return (stored[1], stored[2]) if ok else ("", 0)
+    ok = isinstance(stored, tuple) and len(stored) == 3 and stored[0] == __version__ and \
+        isinstance(stored[2], dict) and root.is_dir()
+    return (stored[1], stored[2]) if ok else ("", {})
 
 
 def drop_manifest(state: Path, name: str) -> None:
@@ -160,6 +163,6 @@ def drop_manifest(state: Path, name: str) -> None:
     _manifest_path(state, name).unlink(missing_ok=True)
 
 
-def save_manifest(state: Path, name: str, manifest: Manifest) -> None:
+def save_manifest(state: Path, name: str, manifest: Manifest, folders: dict[str, int] | None = None) -> None:
     save_pickle(_manifest_path(state, name), manifest)
-    save_pickle(_inputs_path(state, name), (manifest.version, manifest.inputs, len(manifest.files)))
+    save_pickle(_inputs_path(state, name), (manifest.version, manifest.inputs, folders or {}))

@@ -19,13 +19,13 @@ import multiprocessing
 import os
 import shutil
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from .incremental import Manifest, drop_manifest, load_inputs, load_manifest, save_manifest
 from .errors import SiteGenError
 from .files import naming
 from .processes import Background
-from .search import INDEX_FOLDER, is_index
+from .search import is_index
 from .urls import Urls
 
 # Folders inside output/ that other commands own (site-gen digest writes here); carried across builds.
@@ -116,16 +116,19 @@ class Tree:
             pass
 
 
-def count_files(root: Path) -> int:
-    """The files of a tree as its manifest counts them: a search shard is one, other commands' folders none."""
-    count = 0
-    for folder, subfolders, files in os.walk(root):
-        if folder == str(root):
-            if INDEX_FOLDER in subfolders:
-                count += sum(1 for shard in os.scandir(root / INDEX_FOLDER) if shard.is_dir())
-            subfolders[:] = [name for name in subfolders if name not in (INDEX_FOLDER, *PRESERVED)]
-        count += len(files)
-    return count
+def folder_stamps(root: Path, locations: Iterable[str]) -> dict[str, int]:
+    """The modification time of every folder holding these locations' files (a search shard: its
+    own folder). Removing or adding a file changes its folder's time: this is how a no-op build
+    knows the live tree still holds every file, without listing the whole tree."""
+    folders = {location if is_index(location) else os.path.dirname(Urls.file_for(location)) for location in locations}
+    return {folder: os.stat(root / folder).st_mtime_ns for folder in folders | {""}}
+
+
+def _stamps_hold(root: Path, stamps: dict[str, int]) -> bool:
+    try:
+        return bool(stamps) and all(os.stat(root / folder).st_mtime_ns == ns for folder, ns in stamps.items())
+    except OSError:
+        return False
 
 
 def _present(tree: Tree, location: str) -> bool:
@@ -159,13 +162,13 @@ class OutputTrees:
         return f"{root.name.lstrip('.')}-{hashlib.blake2b(str(root).encode(), digest_size=6).hexdigest()}"
 
     def live_inputs(self) -> str:
-        """What the live tree was built from (its manifest's `inputs`), or "" when unknown or when the
-        tree no longer holds as many files as its manifest lists (something removed some)."""
+        """What the live tree was built from (its manifest's `inputs`), or "" when unknown or when
+        something changed the tree since it was published (a folder's modification time moved)."""
         root = self.live_root()
         if root is None:
             return ""
-        inputs, count = load_inputs(self.state, self.manifest_name(root), root)
-        return inputs if count_files(root) >= count else ""
+        inputs, stamps = load_inputs(self.state, self.manifest_name(root), root)
+        return inputs if _stamps_hold(root, stamps) else ""
 
     def live(self) -> Tree:
         root = self.live_root()
@@ -210,18 +213,17 @@ class OutputTrees:
     def publish(self, tree: Tree, manifest: Manifest) -> None:
         """Make the tree live, once it holds every file of its manifest (else SiteGenError, and the
         live tree stays)."""
-        if count_files(tree.root) < len(manifest.files):
-            missing = [location for location in manifest.files if not _present(tree, location)]
-            if missing:
-                raise SiteGenError(f"{len(missing)} files of the new site went missing from {tree.root} while it "
-                                   f"was built (e.g. {missing[0]}): something else changed it. Nothing was "
-                                   "published; build again")
+        missing = [location for location in manifest.files if not _present(tree, location)]
+        if missing:
+            raise SiteGenError(f"{len(missing)} files of the new site went missing from {tree.root} while it "
+                               f"was built (e.g. {missing[0]}): something else changed it. Nothing was "
+                               "published; build again")
         live = self.live_root()
         source = live or (self.output if self.output.is_dir() else None)
         for name in PRESERVED:
             if source and (source / name).exists() and not (tree.root / name).exists():
                 os.rename(source / name, tree.root / name)
-        save_manifest(self.state, self.manifest_name(tree.root), manifest)
+        save_manifest(self.state, self.manifest_name(tree.root), manifest, folder_stamps(tree.root, manifest.files))
         link = self.output.parent / f".{self.output.name}.link-{os.getpid()}"
         link.unlink(missing_ok=True)
         os.symlink(tree.root.name, link)

@@ -19,10 +19,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from .errors import SiteGenError
+from .incremental import fingerprint
 from .urls import Urls
 
 if TYPE_CHECKING:
     from .catalog import Day
+    from .config import SiteConfig
+    from .output import Tree
+    from .workers import Written
 
 INDEX_FOLDER = "pagefind"
 
@@ -38,11 +42,11 @@ class Shard:
         return f"{INDEX_FOLDER}/{self.name}/"
 
 
-def plan_shards(days: Sequence["Day"], most_papers: int) -> list[Shard]:
+def plan_shards(days: Sequence[Day], most_papers: int) -> list[Shard]:
     """The site's days (newest first) cut into shards, newest first. Each year is cut from its
     first day on, so a new day moves no cut, and a changed paper none before it or in another year."""
     shards: list[Shard] = []
-    current: list["Day"] = []
+    current: list[Day] = []
 
     def close() -> None:
         if current:
@@ -62,6 +66,27 @@ def plan_shards(days: Sequence["Day"], most_papers: int) -> list[Shard]:
 def is_index(location: str) -> bool:
     """A manifest entry for a search shard (a folder Pagefind writes), not a page or feed."""
     return location.startswith(f"{INDEX_FOLDER}/")
+
+
+def update_search_index(config: SiteConfig, signature: str, shards: list[Shard], written: list[Written],
+                        live: Tree, tree: Tree) -> dict[str, str]:
+    """Each search shard whose papers' indexed text is unchanged is kept (or linked from the live
+    tree); the others are indexed again. Returns the shards' fingerprints, by location."""
+    search_keys = {w.location: w.search_key for w in written if w.search_key}
+    prints = {}
+    for shard in shards:
+        print_ = fingerprint(signature, [(location, search_keys[location]) for location in shard.papers])
+        prints[shard.location] = print_
+        if tree.has(shard.location, print_) and (tree.root / shard.location).is_dir():
+            continue
+        tree.remove(shard.location)
+        if live.has(shard.location, print_) and (live.root / shard.location).is_dir():
+            files = [p for p in (live.root / shard.location).rglob("*") if p.is_file()]
+            if all(tree.link_from(live, p.relative_to(live.root).as_posix()) for p in files):
+                continue
+            tree.remove(shard.location)
+        index_shard(tree.root, shard, config.language)
+    return prints
 
 
 def index_shard(root: Path, shard: Shard, language: str) -> None:
