@@ -4,8 +4,8 @@
 
 SITE is a site that `run.py --search` built (such as /tmp/site-gen-bench/site-100000). Its
 output is served from 127.0.0.1; Chromium (Debian's, driven by Playwright) opens the search
-page and types queries: the exact title of the oldest paper, of the newest paper, and titles
-of papers picked evenly in between. For each it prints the time from the last keystroke to the
+page and types queries: the exact title, in quotes (Pagefind's phrase search), of the oldest
+paper, of the newest paper, and of papers picked evenly in between. For each it prints the time from the last keystroke to the
 first result on screen (Pagefind's UI waits for a pause in typing first), and whether the paper
 searched for is among the results. As the
 baseline, the same page with a query that matches nothing (the index is loaded, nothing
@@ -68,7 +68,7 @@ def main() -> None:
         print(f"baseline, a query that matches nothing: {baseline:.2f} s to the 'no results' message")
         print("| query | first results s | / baseline | found |\n|---|---:|---:|---|")
         for n, (title, paper_id) in enumerate(papers_to_find(args.site, args.queries)):
-            seconds, links = time_query(page, title)
+            seconds, links = time_query(page, f'"{title}"')
             found = any(link.rstrip("/").endswith(f"/papers/{paper_id}") for link in links)
             label = "oldest paper" if n == 0 else "newest paper" if n == 1 else "a paper in between"
             print(f"| {label}: {title[:40]} | {seconds:.2f} | {seconds / baseline:.2f}x | {'yes' if found else 'NO'} |")
