@@ -142,7 +142,7 @@ def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT
     files = {w.location: w.fingerprint for w in written}
     files.update(write_private_feeds(private, live, tree))                #    written once rendering is done
     files.update(write_small_files(config, urls, written, tree))          # 7. sitemap, robots, static
-    files.update(update_search_index(config, signature, shards, written, live, tree))  # 8. search shards
+    files.update(update_search_index(config, signature, shards, written, live, tree, jobs))  # 8. search shards
     clock("sitemap and search")
     for location in tree.manifest.files.keys() - files.keys():            # 9. pages whose records are gone
         tree.remove(location)

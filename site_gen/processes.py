@@ -3,6 +3,7 @@
 Builds fork (never spawn) so that a child shares the parent's papers copy-on-write."""
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import ctypes
 import gc
@@ -75,6 +76,15 @@ def map_on_every_core(function: Callable[[Any], Any], items: list, chunksize: in
         return [function(item) for item in items]
     with multiprocessing.get_context("fork").Pool(default_jobs()) as pool:
         return pool.map(function, items, chunksize=chunksize)
+
+
+def map_on_threads(function: Callable[[Any], Any], items: list, jobs: int) -> list:
+    """[function(item) for item in items] on up to `jobs` threads: for work that waits on a program
+    of its own (each thread runs one), not for Python code. The first error is raised."""
+    if jobs < 2 or len(items) < 2:
+        return [function(item) for item in items]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(function, items))
 
 
 def default_jobs() -> int:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from .errors import SiteGenError
 from .incremental import fingerprint
+from .processes import map_on_threads
 from .urls import Urls
 
 if TYPE_CHECKING:
@@ -69,11 +70,12 @@ def is_index(location: str) -> bool:
 
 
 def update_search_index(config: SiteConfig, signature: str, shards: list[Shard], written: list[Written],
-                        live: Tree, tree: Tree) -> dict[str, str]:
+                        live: Tree, tree: Tree, jobs: int) -> dict[str, str]:
     """Each search shard whose papers' indexed text is unchanged is kept (or linked from the live
-    tree); the others are indexed again. Returns the shards' fingerprints, by location."""
+    tree); the others are indexed again, `jobs` at a time (Pagefind indexes on one core; each run's
+    memory is that of one shard). Returns the shards' fingerprints, by location."""
     search_keys = {w.location: w.search_key for w in written if w.search_key}
-    prints = {}
+    prints, stale = {}, []
     for shard in shards:
         print_ = fingerprint(signature, [(location, search_keys[location]) for location in shard.papers])
         prints[shard.location] = print_
@@ -85,7 +87,8 @@ def update_search_index(config: SiteConfig, signature: str, shards: list[Shard],
             if all(tree.link_from(live, p.relative_to(live.root).as_posix()) for p in files):
                 continue
             tree.remove(shard.location)
-        index_shard(tree.root, shard, config.language)
+        stale.append(shard)
+    map_on_threads(lambda shard: index_shard(tree.root, shard, config.language), stale, jobs)
     return prints
 
 
@@ -96,7 +99,8 @@ def index_shard(root: Path, shard: Shard, language: str) -> None:
     Raises SiteGenError with Pagefind's output on failure."""
     output = root / shard.location
     shutil.rmtree(output, ignore_errors=True)
-    with tempfile.TemporaryDirectory(prefix=".site-gen-search-", dir=root.parent) as scratch:
+    # in the tree itself: a build killed meanwhile leaves a tree the next build starts afresh
+    with tempfile.TemporaryDirectory(prefix=".search-scratch-", dir=root) as scratch:
         for location in shard.papers:
             page = Urls.file_for(location)
             target = Path(scratch, page)
