@@ -91,3 +91,16 @@ def test_the_floor_of_adding_a_day_is_writing_again_the_files_its_build_changed(
     assert re.search(r"the build: [\d.]+ s; reading and writing its changed files again: [\d.]+ s; "
                      r"build / floor: [\d.]+x", result.stdout)
     assert (live / "days" / "2020-01-04" / "index.html").is_file() and not (site / "floor-scratch").exists()
+
+
+def test_search_bench_finds_the_oldest_and_the_newest_paper_in_chromium(tmp_path):
+    built = subprocess.run([sys.executable, str(BENCH / "run.py"), "--sizes", "1000", "--search", "--clean-only",
+                            "--work", str(tmp_path)], capture_output=True, text=True, timeout=600)
+    assert built.returncode == 0, built.stdout + built.stderr
+    result = subprocess.run([sys.executable, str(BENCH / "search.py"), str(tmp_path / "site-1000"), "--queries", "3"],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = re.findall(r"^\| (.+?): .* \| ([\d.]+) \| ([\d.]+)x \| (yes|NO) \|$", result.stdout, re.M)
+    assert [(label, found) for label, _, _, found in rows] == \
+        [("oldest paper", "yes"), ("newest paper", "yes"), ("a paper in between", "yes")]
+    assert re.search(r"baseline, a query that matches nothing: [\d.]+ s", result.stdout)
