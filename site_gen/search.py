@@ -109,15 +109,15 @@ def index_shard(root: Path, shard: Shard, language: str) -> None:
                 os.link(root / page, target)
             except OSError:
                 shutil.copyfile(root / page, target)
-        _run_pagefind(Path(scratch), output, language)
+        _run_pagefind(Path(scratch), output, language, f"the papers from {shard.name} on")
 
 
-def _run_pagefind(site: Path, output: Path, language: str) -> None:
+def _run_pagefind(site: Path, output: Path, language: str, what: str) -> None:
     command = [sys.executable, "-m", "pagefind", "--site", str(site), "--output-path", str(output),
                "--force-language", language.split("-")[0], "--silent"]
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=3600)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise SiteGenError(f"search indexing (Pagefind) could not run: {exc}") from None
+        raise SiteGenError(f"search indexing (Pagefind) of {what} could not run: {exc}") from None
     if result.returncode != 0 or not (output / "pagefind.js").is_file():
-        raise SiteGenError("search indexing (Pagefind) failed:\n" + (result.stderr or result.stdout).strip())
+        raise SiteGenError(f"search indexing (Pagefind) of {what} failed:\n" + (result.stderr or result.stdout).strip())

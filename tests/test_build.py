@@ -430,3 +430,22 @@ def test_work_done_meanwhile_is_stopped_when_the_build_fails():
         with Background(True, time.sleep, 60) as pending:
             raise KeyError("catalog")
     assert not pending.process.is_alive()
+
+
+def test_a_failing_search_indexer_is_reported_by_shard_and_publishes_nothing(site, monkeypatch):
+    site.configure("base_url: https://example.org/\nrelated: 0\n")
+    site.day("2024-01-01", [paper("a", "Alpha")])
+    assert site.build().returncode == 0
+    before = snapshot(site.output)
+    failing = site.root / "pagefind-that-fails"
+    failing.write_text("#!/bin/sh\necho 'Error: No space left on device (os error 28)' >&2\nexit 1\n")
+    failing.chmod(0o755)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(failing))
+    site.day("2024-01-02", [paper("b", "Beta")])
+    result = site.build()
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "search indexing (Pagefind) of the papers from 2024-01-01 on failed" in result.stderr
+    assert "No space left on device" in result.stderr
+    assert snapshot(site.output) == before              # the live site is the last good one
+    monkeypatch.delenv("PAGEFIND_BINARY_PATH")
+    assert site.build().returncode == 0 and "Beta" in site.read("papers/b/index.html")
