@@ -30,13 +30,14 @@ from compare import settle_disk  # noqa: E402
 from run import site_gen  # noqa: E402
 from site_gen.output import OutputTrees  # noqa: E402
 from site_gen.search import is_index  # noqa: E402
+from site_gen.state import StateStore  # noqa: E402
 from site_gen.urls import Urls  # noqa: E402
 
 
 def changed_files(site: Path) -> list[str]:
     """Locations whose fingerprints differ between the live tree and the other one: what the last build
     wrote (a search shard it indexed again, as each of its files)."""
-    trees = OutputTrees(site / "output", site / "state")
+    trees = OutputTrees(site / "output", StateStore(site / "state"))
     live, old = trees.live(), trees.manifest(trees.other_root()).files
     if not live.manifest.files or not old:
         raise SystemExit(f"{site}: needs two complete output trees (a clean build, then one more)")

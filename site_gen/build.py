@@ -12,8 +12,8 @@ from .catalog import build_catalog
 from .config import SiteConfig
 from .errors import SiteGenError
 from .feeds import FeedWriter
-from .fragments import read_ahead
-from .incremental import Manifest, build_signature, fingerprint, inputs_digest
+from .fragments import DATABASE as FRAGMENTS, read_ahead
+from .incremental import Manifest, build_signature, inputs_digest
 from .output import OutputTrees, Tree
 from .content import PaperCopies, load_content
 from .related import CachedTexts, as_papers, find_related, text_keys
@@ -23,11 +23,11 @@ from .sitemap import robots_txt, sitemap_files
 from .urls import Urls
 from .views import paper_keys
 from .private_feeds import plan_private_feeds, private_inputs, write_private_feeds
-from .processes import Background, default_jobs
-from .workers import RenderJob, RenderPool, Written
+from .runtime import Background, collection_paused, default_jobs
+from .state import StateStore
+from .workers import RenderJob, RenderPool, SiteContent, Written
 
 DEFAULT_STATE = Path(STATE_FOLDER)
-FRAGMENTS = "fragments.sqlite"
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,23 @@ class StageClock:
         self.last = now
 
 
+@collection_paused()
+def read_content(config: SiteConfig, content: Path, store: StateStore, parallel: bool, clock: StageClock) -> SiteContent:
+    """Records → papers → catalog, and each paper's related papers, found meanwhile in a fresh
+    process from the records cache (a spawned one shares, and so copies, none of this one's memory)."""
+    papers = load_content(content, store)                                 # read and validate every record
+    copies = PaperCopies(papers, content, store)                          # (workers read their own back)
+    clock("records")
+    with Background(parallel, find_related, text_keys(papers), CachedTexts(copies), config.related, store,
+                    start="spawn") as finding_related:
+        catalog = build_catalog(papers, config, store)                    # grouped by day and by taxonomy
+        keys = paper_keys(catalog)
+        clock("catalog")
+        related = as_papers(finding_related.result(), catalog.papers)
+        clock("related (waited for)")
+    return SiteContent(catalog, related, keys, copies)
+
+
 def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT_STATE,
           jobs: int | None = None, progress: bool | None = None, check_inputs: bool = False) -> BuildReport:
     """Build the site into output/. With `check_inputs`, every file an earlier build made from the
@@ -94,45 +111,35 @@ def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT
     out different: what it reads is not all in its fingerprint, and incremental builds would miss it."""
     clock = StageClock()
     progress = sys.stderr.isatty() if progress is None else progress
-    trees = OutputTrees(output, state)
+    store = StateStore(state)
+    trees = OutputTrees(output, store)
     secret, subscriber_files = private_inputs(config)
     inputs = inputs_digest(build_signature(config) + secret, content, template_folders(config.templates),
-                           state / "inputs.pickle", subscriber_files)
+                           store, subscriber_files)
     if trees.live_inputs() == inputs and not check_inputs:                # 0. nothing changed at all
         return BuildReport(0, 0, 0, 0, time.perf_counter() - clock.started, up_to_date=True)
-    live = trees.live()
-    tree = trees.next_tree()                                              # 1. the tree that is not live,
     jobs = jobs or default_jobs()
-    with (trees.catching_up(tree, live, jobs > 1),                        #    made a copy of the live one, and the
-          Background(jobs > 1, read_ahead, state / FRAGMENTS, nice=10)):  #    fragment store read, meanwhile
-        records_cache = state / "records"
-        papers = load_content(content, cache=records_cache)               # 2. read and validate records
-        copies = PaperCopies(papers, content, records_cache)              #    (workers read their own back)
-        clock("records")
-        config = replace(config, search=config.search and bool(papers)) # nothing to search on an empty site
-        signature = build_signature(config)                               # what every page depends on
-        with Background(jobs > 1, find_related, text_keys(papers), CachedTexts(copies),  # 3. related papers,
-                        config.related, state / "related.pickle",                      #    in a fresh process,
-                        start="spawn") as finding_related:                             #    from cached texts
-            catalog = build_catalog(papers, config, state / "topics.pickle")  # 4. papers are grouped by day
-            keys = paper_keys(catalog)                                        #    and by taxonomy
-            shards = plan_shards(catalog.days, config.search_shard_papers) if config.search else []
-            clock("catalog")
-            related = as_papers(finding_related.result(), catalog.papers)
-            clock("related (waited for)")
+    live, tree = trees.live(), trees.next_tree()                          # 1. the tree that is not live
+    # While the content is read, the new tree is made a copy of the live one and the fragment store
+    # is read into the page cache, each in a process of its own.
+    with (trees.catching_up(tree, live, jobs > 1),
+          Background(jobs > 1, read_ahead, store.path(FRAGMENTS), nice=10)):
+        site = read_content(config, content, store, jobs > 1, clock)      # 2. records, catalog, related
     clock("catch-up (waited for)")
+    count = len(site.catalog.papers)
+    config = replace(config, search=config.search and count > 0)        # nothing to search on an empty site
+    signature = build_signature(config)                                   # what every page depends on
+    shards = plan_shards(site.catalog.days, config.search_shard_papers) if config.search else []
     urls = Urls(config.base_url, config.base_path)
-    writer = FeedWriter(config, urls, None)                               # 5. subscribers' private feeds,
-    private = plan_private_feeds(catalog, config, writer, signature, live, state)   # ranked while the papers
-    clock("private feeds")                                                #    are at hand
-    job = RenderJob(catalog, config, site_view(config, urls), urls, related, keys, signature,
-                    live, tree, state / FRAGMENTS, copies, check_inputs)
-    count = len(papers)
-    del papers, catalog, related, keys, finding_related   # the job holds them alone: the pool releases them
-    with RenderPool(job, jobs, progress) as pool:                         # 6. in parallel:
-        pool.update_fragments()                                           #    the stale cards, feed entries
-        clock("fragments")
-        written = pool.render()                                           #    pages and feeds
+    private = plan_private_feeds(site.catalog, config, FeedWriter(config, urls, None), signature,  # 3. ranked
+                                 live, store)                                         # while the papers are at hand
+    clock("private feeds")
+    job = RenderJob(site, config, site_view(config, urls), urls, signature, live, tree, store.path(FRAGMENTS),
+                    check_inputs)
+    with RenderPool(job, jobs, progress) as pool:                         # 4. in parallel (this process lets
+        pool.update_fragments()                                           #    go of the content): the stale
+        clock("fragments")                                                #    cards and feed entries, then
+        written = pool.render()                                           #    every page and feed
         clock("pages and feeds")
     undeclared = [w.location for w in written if w.undeclared]
     if undeclared:
@@ -140,13 +147,13 @@ def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT
                            f"something their declared inputs leave out (e.g. {', '.join(undeclared[:5])}). "
                            "Nothing was published")
     files = {w.location: w.fingerprint for w in written}
-    files.update(write_private_feeds(private, live, tree))                #    written once rendering is done
-    files.update(write_small_files(config, urls, written, tree))          # 7. sitemap, robots, static
-    files.update(update_search_index(config, signature, shards, written, live, tree, jobs))  # 8. search shards
+    files.update(write_private_feeds(private, live, tree))                # 5. subscribers' private feeds
+    files.update(write_small_files(config, urls, written, tree))          # 6. sitemap, robots, static
+    files.update(update_search_index(config, signature, shards, written, live, tree, jobs))  # 7. search shards
     clock("sitemap and search")
-    for location in tree.manifest.files.keys() - files.keys():            # 9. pages whose records are gone
+    for location in tree.manifest.files.keys() - files.keys():            # 8. pages whose records are gone
         tree.remove(location)
-    trees.publish(tree, Manifest(inputs=inputs, files=files))             # 10. swap it in
+    trees.publish(tree, Manifest(inputs=inputs, files=files))             # 9. swap it in
     clock("publish")
     pages = sum(1 for w in written if w.page)
     return BuildReport(count, pages, len(written) - pages, sum(w.rendered for w in written),

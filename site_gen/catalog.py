@@ -5,15 +5,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from itertools import groupby
-from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from . import __version__
 from .arxiv_categories import ARXIV_CATEGORY_NAMES
 from .config import TAXONOMIES, SiteConfig, TopicRule
-from .files import load_pickle, save_pickle
-from .processes import collection_paused
 from .records import Paper
+from .state import StateStore
 from .slugs import slugify, unique_slugs
 
 
@@ -67,6 +64,7 @@ def build_taxonomy(key: str, singular: str, title: str, papers: list[Paper], ter
 
 
 WORD = re.compile(r"\w+")
+TOPICS_CACHE = "topics"   # the state store's entry: paper digest → the topics its text matches
 
 
 class TopicMatcher:
@@ -184,18 +182,18 @@ class Catalog:
         return taxonomy.of_paper.get(paper.id, []) if taxonomy else []
 
 
-def cached_topic_matcher(rules: tuple[TopicRule, ...], papers: list[Paper], cache: Path | None) -> TopicMatcher:
+def cached_topic_matcher(rules: tuple[TopicRule, ...], papers: list[Paper], store: StateStore | None) -> TopicMatcher:
     """A TopicMatcher that knows the text matches of the last build (matching 100k abstracts
     takes seconds; the cache is keyed by each paper's digest and the topic rules)."""
-    stored = load_pickle(cache) if cache else None
-    rules_key = repr((__version__, rules))
-    matcher = TopicMatcher(rules, stored[1] if isinstance(stored, tuple) and stored[0] == rules_key else None)
+    rules_key = repr(rules)
+    stored = store.load(TOPICS_CACHE, key=rules_key) if store else None
+    matcher = TopicMatcher(rules, stored if isinstance(stored, dict) else None)
     known = len(matcher.known)
     for paper in papers:
         matcher.in_text(paper)
-    if cache is not None and (matcher.computed or known > len(papers)):
+    if store is not None and (matcher.computed or known > len(papers)):
         digests = {p.digest for p in papers}
-        save_pickle(cache, (rules_key, {d: m for d, m in matcher.known.items() if d in digests}))
+        store.save(TOPICS_CACHE, {d: m for d, m in matcher.known.items() if d in digests}, key=rules_key)
     return matcher
 
 
@@ -206,8 +204,7 @@ def oldest_first(days: list[Day], names_of: Callable[[Paper], Iterable[str]]) ->
         yield from sorted({name for paper in day.papers for name in names_of(paper)})
 
 
-@collection_paused()
-def build_catalog(papers: list[Paper], config: SiteConfig, topics_cache: Path | None = None) -> Catalog:
+def build_catalog(papers: list[Paper], config: SiteConfig, store: StateStore | None = None) -> Catalog:
     ordered = sorted(papers, key=newest_first)
     days = [Day(date, sorted(group, key=most_voted_first))
             for date, group in groupby(ordered, key=lambda p: p.date)]
@@ -219,7 +216,7 @@ def build_catalog(papers: list[Paper], config: SiteConfig, topics_cache: Path | 
             "categories", "category", "Categories", ordered,
             lambda p: [(code, category_name(code, config.categories)) for code in p.categories]),
         "topics": lambda: build_taxonomy(
-            "topics", "topic", "Topics", ordered, cached_topic_matcher(config.topics, ordered, topics_cache),
+            "topics", "topic", "Topics", ordered, cached_topic_matcher(config.topics, ordered, store),
             {rule.slug: rule.description for rule in config.topics}),
         "authors": lambda: build_taxonomy(
             "authors", "author", "Authors", ordered,

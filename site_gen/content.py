@@ -16,28 +16,30 @@ from dataclasses import fields
 from pathlib import Path
 
 from .errors import Problem, ValidationError
-from .files import Stamp, load_pickle, save_pickle, stamp, unchanged
-from .processes import collection_paused, map_on_every_core
+from .files import Stamp, stamp, unchanged
+from .runtime import map_on_every_core
 from .records import Paper, day_file_path, duplicate_id_problems, read_day_file
+from .state import StateStore
+
+RECORDS = "records"   # the state store's group of parsed days
 
 
 def day_files(content: Path) -> list[Path]:
     return sorted((content / "papers").glob("*/*.yaml"))
 
 
-@collection_paused()
-def load_content(content: Path, cache: Path | None = None) -> list[Paper]:
+def load_content(content: Path, store: StateStore | None = None) -> list[Paper]:
     """Every paper under content/, validated; raises ValidationError listing all problems.
 
-    With a cache folder, day files whose size and modification time are unchanged since the
+    With a state store, day files whose size and modification time are unchanged since the
     last load are not parsed again (parsing YAML is most of the cost of a large site). Each
-    day has its own cache file, so a new day writes one small file."""
+    day is an entry of its own, so a new day writes one small file."""
     if not content.is_dir():
         raise ValidationError([Problem(str(content), 0, "", "content folder not found")], "cannot read records")
     why_not = {path: _not_a_file(path) for path in day_files(content)}
     stamps = {path: stamp(path) for path, why in why_not.items() if not why}
-    shards = {path: _shard(cache, content, path) for path in stamps} if cache else {}
-    cached = {path: _read_shard(shards[path], stamped) for path, stamped in stamps.items()} if cache else {}
+    shards = {path: _shard(content, path) for path in stamps}
+    cached = {path: _read_shard(store, shards[path], stamped) for path, stamped in stamps.items()} if store else {}
     stale = [path for path in stamps if cached.get(path) is None]
     parsed = dict(zip(stale, _parse_all(stale)))
     problems = [Problem(str(path), 0, "", why) for path, why in why_not.items() if why]
@@ -46,17 +48,16 @@ def load_content(content: Path, cache: Path | None = None) -> list[Paper]:
         if path in parsed:
             day, day_problems = parsed[path]
             problems.extend(day_problems)
-            if cache and not day_problems:
-                save_pickle(shards[path], (_cache_key(), stamped, time.time_ns(), day))
+            if store and not day_problems:
+                store.save(shards[path], (stamped, time.time_ns(), day), key=_cache_key())
         else:
             day = cached[path]
         papers.extend(day)
     problems.extend(duplicate_id_problems(papers))
     if problems:
         raise ValidationError(problems, "invalid records")
-    if cache and cache.is_dir():
-        for gone in set(cache.glob("*.pickle")) - set(shards.values()):
-            gone.unlink()
+    if store:
+        store.prune(RECORDS, shards.values())
     return papers
 
 
@@ -86,26 +87,24 @@ def _parse_all(paths: list[Path]) -> list[tuple[list[Paper], list[Problem]]]:
 
 
 def _cache_key() -> tuple:
-    """Cached papers are pickled objects: they are only good for the same site-gen and Paper fields."""
-    from . import __version__
-    return (__version__, tuple(f.name for f in fields(Paper)))
+    """Cached papers are pickled objects: they are only good for the same Paper fields."""
+    return tuple(f.name for f in fields(Paper))
 
 
-def _shard(cache: Path, content: Path, path: Path) -> Path:
-    return cache / (path.relative_to(content).as_posix().replace("/", "_") + ".pickle")
+def _shard(content: Path, path: Path) -> str:
+    """The state store's name for a day file's parsed papers."""
+    return f"{RECORDS}/{path.relative_to(content).as_posix().replace('/', '_')}"
 
 
-def _stored_day(shard: Path) -> tuple[Stamp, int, list[Paper]] | None:
+def _stored_day(store: StateStore, shard: str) -> tuple[Stamp, int, list[Paper]] | None:
     """(stamp of the day file it was parsed from, when it was saved, the papers), as cached."""
-    stored = load_pickle(shard)
-    if isinstance(stored, tuple) and len(stored) == 4 and stored[0] == _cache_key():
-        return stored[1:]
-    return None
+    stored = store.load(shard, key=_cache_key())
+    return stored if isinstance(stored, tuple) and len(stored) == 3 else None
 
 
-def _read_shard(shard: Path, current: Stamp) -> list[Paper] | None:
+def _read_shard(store: StateStore, shard: str, current: Stamp) -> list[Paper] | None:
     """The day's papers as last parsed, if that was from a file of the same size and time."""
-    stored = _stored_day(shard)
+    stored = _stored_day(store, shard)
     return stored[2] if stored and unchanged(stored[0], current, stored[1]) else None
 
 
@@ -126,8 +125,8 @@ class PaperCopies:
     record of the day agree); otherwise there are none, and a forked worker uses the build's own.
     """
 
-    def __init__(self, papers: list[Paper], content: Path, cache: Path):
-        self.content, self.cache = content, cache
+    def __init__(self, papers: list[Paper], content: Path, store: StateStore):
+        self.content, self.store = content, store
         by_day: dict[dt.date, list[Paper]] = {}
         for paper in papers:
             by_day.setdefault(paper.date, []).append(paper)
@@ -146,7 +145,7 @@ class PaperCopies:
         return self._copies
 
     def _read(self, day: dt.date) -> dict[str, Paper]:
-        stored = _stored_day(_shard(self.cache, self.content, day_file_path(self.content, day)))
+        stored = _stored_day(self.store, _shard(self.content, day_file_path(self.content, day)))
         if stored is None or _day_digest(stored[2]) != self.day_digests.get(day):
             return {}
         return {paper.id: paper for paper in stored[2]}

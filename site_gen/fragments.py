@@ -16,8 +16,9 @@ import sqlite3
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .processes import available_memory
+from .runtime import available_memory
 
+DATABASE = "fragments.sqlite"   # its file in the state folder (see state.StateStore.path)
 SCHEMA_VERSION = 3   # 3: bodies stored as text (decompressing cost more than the disk saved)
 EVERY_PAPERS_KIND = "card:h2"   # listings show every paper; the other kinds only some papers need
 

@@ -4,8 +4,8 @@ Every page and feed gets a fingerprint of its inputs: its view context (cards an
 views count by their papers' keys, not their rendered text), the templates it is made from,
 and the build's signature (site-gen's version and the config). A file whose fingerprint
 matches the last build's is hard-linked from the previous output instead of rendered.
-The manifest is saved only after the new output is in place, so an interrupted build
-leaves the previous manifest describing the previous output.
+The manifest is saved (in the state store) only after the new output is in place, so an
+interrupted build leaves the previous manifest describing the previous output.
 """
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
-import importlib.metadata
 import marshal
 import time
 from pathlib import Path
@@ -21,9 +20,11 @@ from typing import Any
 
 from . import __version__
 from .config import SiteConfig
-from .files import load_pickle, save_pickle, stamp, unchanged
+from .files import stamp, unchanged
+from .state import RENDERING_LIBRARIES, StateStore, library_versions
 
 _PLAIN = {str, int, float, bool, type(None)}
+INPUT_HASHES = "input-hashes"   # the state store's entry: each day file's and template's stamp and hash
 
 
 @functools.lru_cache(maxsize=None)
@@ -60,23 +61,6 @@ def fingerprint(*parts: Any) -> str:
     return hashlib.blake2b(marshal.dumps(_canonical(parts), 2), digest_size=16).hexdigest()
 
 
-@functools.lru_cache(maxsize=None)
-def library_versions(*packages: str) -> str:
-    """The installed versions of these packages: what a cached result made with them depends on."""
-    found = []
-    for package in packages:
-        try:
-            found.append(f"{package} {importlib.metadata.version(package)}")
-        except importlib.metadata.PackageNotFoundError:
-            found.append(f"{package} none")
-    return ", ".join(found)
-
-
-# The libraries whose version can change the bytes of a page, feed or search index.
-RENDERING_LIBRARIES = ("jinja2", "markupsafe", "markdown-it-py", "mdit-py-plugins", "latex2mathml", "feedgen", "lxml",
-                       "python-slugify", "pagefind")
-
-
 def build_signature(config: SiteConfig) -> str:
     """What every file depends on: the versions of site-gen and of the libraries it renders with,
     and the config (templates count per page)."""
@@ -89,15 +73,14 @@ def build_signature(config: SiteConfig) -> str:
     return digest.hexdigest()
 
 
-def inputs_digest(signature: str, content: Path, template_folders: list[Path], known: Path | None = None,
+def inputs_digest(signature: str, content: Path, template_folders: list[Path], store: StateStore | None = None,
                   other_files: list[Path] = ()) -> str:
     """The test for 'nothing changed': the signature and the bytes of every day file and template
     (hashing is far cheaper than parsing, and unlike modification times it survives a re-import).
 
-    With `known` (a cache file), a file whose size and modification time are those of the last
-    build keeps the hash it had then, so a site of 2,000 day files is not read to find out that
-    nothing changed."""
-    stored = load_pickle(known) if known else None
+    With a state store, a file whose size and modification time are those of the last build keeps
+    the hash it had then, so a site of 2,000 day files is not read to find out that nothing changed."""
+    stored = store.load(INPUT_HASHES) if store else None
     saved_ns, hashes = stored if isinstance(stored, tuple) and len(stored) == 2 else (0, {})
     day_files = sorted((content / "papers").glob("*/*.yaml"))
     files = [(content, p) for p in day_files if p.is_file()]
@@ -118,51 +101,38 @@ def inputs_digest(signature: str, content: Path, template_folders: list[Path], k
         current[str(path)] = entry
         digest.update(f"{root.name}/{path.relative_to(root)}\0".encode())
         digest.update(entry[1])
-    if known and (hashed or current.keys() != hashes.keys()):
-        save_pickle(known, (time.time_ns(), current))
+    if store and (hashed or current.keys() != hashes.keys()):
+        store.save(INPUT_HASHES, (time.time_ns(), current))
     return digest.hexdigest()
 
 
 @dataclasses.dataclass
 class Manifest:
-    version: str = __version__
     inputs: str = ""                    # inputs_digest of the build that made the tree
     files: dict[str, str] = dataclasses.field(default_factory=dict)   # location → fingerprint
 
 
-def _manifest_path(state: Path, name: str) -> Path:
-    return state / f"{name}.manifest.pickle"
-
-
-def _inputs_path(state: Path, name: str) -> Path:
-    """The manifest's `inputs` and its tree's folder stamps: all a no-op build reads (a large site's
-    manifest takes seconds)."""
-    return state / f"{name}.inputs.pickle"
-
-
-def load_manifest(state: Path, name: str, root: Path) -> Manifest:
+def load_manifest(store: StateStore, name: str, root: Path) -> Manifest:
     """A tree's manifest, or an empty one when it is missing, unreadable, from another version of
     site-gen, or the tree itself is gone."""
-    manifest = load_pickle(_manifest_path(state, name))
-    if not isinstance(manifest, Manifest) or manifest.version != __version__ or not root.is_dir():
-        return Manifest()
-    return manifest
+    manifest = store.load(f"manifests/{name}")
+    return manifest if isinstance(manifest, Manifest) and root.is_dir() else Manifest()
 
 
-def load_inputs(state: Path, name: str, root: Path) -> tuple[str, dict[str, int]]:
+def load_inputs(store: StateStore, name: str, root: Path) -> tuple[str, dict[str, int]]:
     """load_manifest(...).inputs and the modification times its tree's folders had when it was
-    published, without reading the manifest."""
-    stored = load_pickle(_inputs_path(state, name))
-    ok = isinstance(stored, tuple) and len(stored) == 3 and stored[0] == __version__ and \
-        isinstance(stored[2], dict) and root.is_dir()
-    return (stored[1], stored[2]) if ok else ("", {})
+    published, without reading the manifest (a large site's manifest takes seconds): all a
+    no-op build reads."""
+    stored = store.load(f"manifest-inputs/{name}")
+    ok = isinstance(stored, tuple) and len(stored) == 2 and isinstance(stored[1], dict) and root.is_dir()
+    return stored if ok else ("", {})
 
 
-def drop_manifest(state: Path, name: str) -> None:
-    _inputs_path(state, name).unlink(missing_ok=True)
-    _manifest_path(state, name).unlink(missing_ok=True)
+def drop_manifest(store: StateStore, name: str) -> None:
+    store.drop(f"manifest-inputs/{name}")
+    store.drop(f"manifests/{name}")
 
 
-def save_manifest(state: Path, name: str, manifest: Manifest, folders: dict[str, int] | None = None) -> None:
-    save_pickle(_manifest_path(state, name), manifest)
-    save_pickle(_inputs_path(state, name), (manifest.version, manifest.inputs, folders or {}))
+def save_manifest(store: StateStore, name: str, manifest: Manifest, folders: dict[str, int] | None = None) -> None:
+    store.save(f"manifests/{name}", manifest)
+    store.save(f"manifest-inputs/{name}", (manifest.inputs, folders or {}))

@@ -18,6 +18,7 @@ from .errors import SiteGenError
 from .files import remove_temporaries, write_atomically
 from .locks import content_lock, ledger_lock, state_lock
 from .output import OutputTrees
+from .state import StateStore
 
 SERVE_STATE = Path(STATE_FOLDER) / "serve-state"   # serve's caches, apart from the production build's
 
@@ -70,7 +71,7 @@ def deploy(config: SiteConfig, output: Path, state: Path, wait: float) -> str:
         return "none configured (deploy: in site.yaml)"
     record = state / "deployed"
     with state_lock(state, "deploy", wait):
-        live = OutputTrees(output, state).live_inputs()
+        live = OutputTrees(output, StateStore(state)).live_inputs()
         if live and record.is_file() and record.read_text(encoding="utf-8") == live:
             return "skipped: this build was deployed already"
         result = subprocess.run(config.deploy, shell=True,

@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from .incremental import Manifest, drop_manifest, load_inputs, load_manifest, save_manifest
+from .state import StateStore
 from .errors import SiteGenError
 from .files import naming
-from .processes import Background
+from .runtime import Background
 from .search import is_index
 from .urls import Urls
 
@@ -137,7 +138,7 @@ def _present(tree: Tree, location: str) -> bool:
 
 
 class OutputTrees:
-    def __init__(self, output: Path, state: Path):
+    def __init__(self, output: Path, state: StateStore):
         self.output = output.absolute()
         self.state = state
         self.trees = [self.output.parent / f".{self.output.name}.site-gen-{name}" for name in ("a", "b")]

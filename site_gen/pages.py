@@ -246,9 +246,9 @@ class PagePlanner:
         return Page(Urls.paper(paper.id), "paper.html", PaperPageContext(self, paper), paper.date.isoformat())
 
     def paper_context(self, paper: Paper) -> dict[str, Any]:
-        """Made of the paper (the process's own copy: see Views.own_copy), its related papers' cards
+        """Made of the paper (its full record: see Views.record_of), its related papers' cards
         and the build's config alone: see PaperPageContext."""
-        paper = self.views.own_copy(paper)
+        paper = self.views.record_of(paper)
         return {
             "page": self.meta(paper.title, Urls.paper(paper.id), LazyExcerpt(self.views, paper, self.config.description),
                               og_type="article", searchable=True),

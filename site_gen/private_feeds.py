@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .catalog import Catalog
 from .config import SiteConfig
-from .digest import LIBRARY_CACHE, SECRET_VARIABLE
+from .digest import SECRET_VARIABLE
 from .digest.compose import private_feed
 from .digest.library import PaperIndex, load_library
 from .digest.personal import Ranker
@@ -26,6 +26,7 @@ from .errors import SiteGenError
 from .feeds import FeedWriter
 from .incremental import fingerprint
 from .output import Tree
+from .state import StateStore
 
 DEFAULT_SUBSCRIBERS = Path("subscribers.yaml")
 
@@ -62,7 +63,7 @@ def private_inputs(config: SiteConfig) -> tuple[str, list[Path]]:
 
 
 def plan_private_feeds(catalog: Catalog, config: SiteConfig, writer: FeedWriter, signature: str,
-                       live: Tree, state: Path) -> list[PrivateFeed]:
+                       live: Tree, store: StateStore) -> list[PrivateFeed]:
     readers = _readers(config)
     if not readers:
         return []
@@ -70,10 +71,9 @@ def plan_private_feeds(catalog: Catalog, config: SiteConfig, writer: FeedWriter,
     window = catalog.days[:config.personal.days]
     index = PaperIndex(catalog.papers)
     rankers: dict[int, Ranker] = {}
-    cache = state / LIBRARY_CACHE
     feeds = []
     for reader in readers:
-        library = load_library(reader.library, reader.given, index, cache)
+        library = load_library(reader.library, reader.given, index, store)
         inputs = fingerprint(signature, config.personal, [e.text for e in library.comparable()], reader.authors,
                              reader.exclude_keywords, [[p.digest for p in day.papers] for day in window])
         locations = [private_feed(reader, secret, kind) for kind in FeedWriter.ENTRY_KINDS]
@@ -81,7 +81,7 @@ def plan_private_feeds(catalog: Catalog, config: SiteConfig, writer: FeedWriter,
             feeds += [PrivateFeed(location, inputs, None) for location in locations]
             continue
         picks = [pick for n, day in enumerate(window)
-                 for pick in rankers.setdefault(n, Ranker(day.papers, config.personal, cache)).picks(reader, library)]
+                 for pick in rankers.setdefault(n, Ranker(day.papers, config.personal, store)).picks(reader, library)]
         files = writer.private_files(f"{config.title}: for you", locations, picks)
         feeds += [PrivateFeed(location, inputs, data) for location, data in files]
     return feeds

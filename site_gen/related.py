@@ -16,14 +16,11 @@ import datetime as dt
 import hashlib
 import itertools
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from . import __version__
-from .files import load_pickle, save_pickle
-from .incremental import library_versions
+from .state import StateStore
 from .content import PaperCopies
-from .processes import default_jobs, map_on_every_core
+from .runtime import default_jobs, map_on_every_core
 from .records import Paper
 
 MIN_SIMILARITY = 0.08
@@ -125,13 +122,16 @@ class RelatedCache:
     days: dict[str, tuple[str, dict[str, list[str]]]] = field(default_factory=dict)  # day → (chain key, lists)
 
 
+CACHE = "related"   # the state store's entry
+
+
 def _settings(count: int) -> tuple:
-    return (__version__, CACHE_VERSION, library_versions("scikit-learn", "scipy", "numpy"), count, MIN_SIMILARITY,
+    return (CACHE_VERSION, count, MIN_SIMILARITY,
             MAX_DOCUMENT_FREQUENCY, COMMON_MIN_PAPERS, FEATURES)
 
 
-def _load_cache(path: Path | None, count: int) -> RelatedCache:
-    cached = load_pickle(path) if path else None
+def _load_cache(store: StateStore | None, count: int) -> RelatedCache:
+    cached = store.load(CACHE, key=_settings(count)) if store else None
     if isinstance(cached, RelatedCache) and cached.settings == _settings(count):
         return cached
     return RelatedCache(_settings(count))
@@ -265,18 +265,18 @@ def _day_spans(ordered: list[TextKey], settings: tuple) -> Iterator[tuple[str, i
         start = end
 
 
-def related_papers(papers: list[Paper], count: int = 5, cache: Path | None = None) -> dict[str, list[str]]:
+def related_papers(papers: list[Paper], count: int = 5, store: StateStore | None = None) -> dict[str, list[str]]:
     """paper id → the ids of up to `count` most similar papers of its day or before, most similar first
     (ties: the older paper)."""
-    return find_related(text_keys(papers), PaperTexts(papers), count, cache)
+    return find_related(text_keys(papers), PaperTexts(papers), count, store)
 
 
-def find_related(keys: list[TextKey], texts: Texts, count: int = 5, cache: Path | None = None) -> dict[str, list[str]]:
+def find_related(keys: list[TextKey], texts: Texts, count: int = 5, store: StateStore | None = None) -> dict[str, list[str]]:
     """related_papers() of the papers known by these keys, their texts made by `texts`."""
     if len(keys) < 2 or count < 1:
         return {}
     ordered = sorted(keys, key=lambda key: (key[1], key[0]))
-    stored = _load_cache(cache, count)
+    stored = _load_cache(store, count)
     counts = _counts_in_order(ordered, texts, stored)
     squares = counts.data * counts.data
     ids = [key[0] for key in ordered]
@@ -286,8 +286,8 @@ def find_related(keys: list[TextKey], texts: Texts, count: int = 5, cache: Path 
     todo = [span for span in spans if stored.days.get(span[0], ("",))[0] != span[3]]
     computed = _compute_days(todo, (counts, squares, count), ids) if todo else {}
     result.days = {day: computed[day] if day in computed else stored.days[day] for day, _, _, _ in spans}
-    if cache is not None and (result.days != stored.days or result.ids != stored.ids):
-        save_pickle(cache, result)
+    if store is not None and (result.days != stored.days or result.ids != stored.ids):
+        store.save(CACHE, result, key=result.settings)
     return {pid: related for _, lists in result.days.values() for pid, related in lists.items()}
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from .errors import SiteGenError
 from .incremental import fingerprint
-from .processes import map_on_threads
+from .runtime import map_on_threads
 from .urls import Urls
 
 if TYPE_CHECKING:

@@ -12,7 +12,6 @@ from markupsafe import Markup
 from . import markup
 from .catalog import Catalog, Taxonomy, Term
 from .fragments import FragmentStore
-from .processes import collection_paused
 from .records import Paper
 from .urls import Urls
 
@@ -142,7 +141,6 @@ def _itself(paper: Paper) -> Paper:
     return paper
 
 
-@collection_paused()
 def paper_keys(catalog: Catalog) -> dict[str, str]:
     """Paper id → a key of everything its card and detail show: the record and its terms (their
     slugs and names). Made once per build, before the workers are forked."""
@@ -169,16 +167,16 @@ class Views:
 
     def __init__(self, catalog: Catalog, urls: Urls, render_fragment: Callable[[str, dict], str],
                  card_digest: str, fragments: FragmentStore, keys: Mapping[str, str],
-                 own_copy: Callable[[Paper], Paper] | None = None):
+                 record_of: Callable[[Paper], Paper] | None = None):
         self.catalog = catalog
         self.urls = urls
         self.render_fragment = render_fragment
         self.card_digest = card_digest  # of card.html, which every page with cards depends on
         self.fragments = fragments      # rendered cards, by paper
         self.keys = keys                # paper id → paper_keys()
-        # What a paper's detail and excerpt are read from. A forked worker reads its own copies
-        # (content.PaperCopies): reading the build's papers would copy the memory they fill.
-        self.own_copy = own_copy or _itself
+        # Where a paper's full record (what its detail and excerpt show) is read: the catalog's paper
+        # itself unless the build hands a reader of its own (workers.Worker: content.PaperCopies).
+        self.record_of = record_of or _itself
 
     def paper_key(self, paper: Paper) -> str:
         return self.keys[paper.id]

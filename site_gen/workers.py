@@ -1,22 +1,17 @@
 """Rendering pages and feeds into an output tree, in worker processes, reusing unchanged files.
 
-The parent builds the catalog once and finds which papers' fragments (cards, feed entries) are
-missing or stale; workers are forked from it and share the catalog copy-on-write, and the parent
-then lets go of its own view of it. The workers render the stale fragments, which the parent
-stores; then they render chunks of page and feed specs: for each they compute the fingerprint,
-link the live tree's file when the fingerprint is unchanged, and render otherwise.
+The parent finds which papers' fragments (cards, feed entries) are missing or stale and plans
+every page and feed; the workers (runtime.SharedPool: they share the site's content with the
+parent) render the stale fragments, which the parent stores, then chunks of page and feed specs:
+for each they compute the fingerprint, link the live tree's file when the fingerprint is
+unchanged, and render otherwise.
 """
 from __future__ import annotations
 
-import gc
-import multiprocessing
-import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping
-
-from tqdm import tqdm
 
 from .catalog import Catalog
 from .config import SiteConfig
@@ -27,7 +22,7 @@ from .incremental import fingerprint
 from .listings import Listing, feed_listings
 from .output import Tree
 from .pages import PagePlanner, PaperPageContext
-from .processes import collection_paused, release_freed_memory
+from .runtime import SharedPool, collection_paused
 from .records import Paper
 from .render import Renderer, SiteView
 from .urls import Urls
@@ -43,24 +38,29 @@ Stale = tuple[int, tuple[str, ...], str]   # (paper index, fragment kinds, the k
 
 
 @dataclass
-class RenderJob:
+class SiteContent:
+    """What a build makes of the records, and every page and feed is made from."""
     catalog: Catalog
+    related: Mapping[str, list[Paper]]   # paper id → its related papers
+    keys: Mapping[str, str]              # paper id → views.paper_keys()
+    copies: PaperCopies | None = None    # where workers read a paper's full record back
+
+    def release(self) -> None:
+        """Let go of it all, wherever this object is held (see runtime.SharedPool)."""
+        self.catalog = self.related = self.keys = None
+
+
+@dataclass
+class RenderJob:
+    content: SiteContent
     config: SiteConfig
     site: SiteView
     urls: Urls
-    related: Mapping[str, list[Paper]]   # paper id → its related papers
-    keys: Mapping[str, str]   # paper id → views.paper_keys()
     signature: str
     live: Tree
     tree: Tree
     fragments: Path   # the FragmentStore's database
-    copies: PaperCopies | None = None   # what forked workers render papers from
     check_inputs: bool = False   # render reused files too, and tell those that come out different
-
-    def release(self) -> None:
-        """Let go of the papers in this process (the forked workers keep their own view of them):
-        a page a worker has copied on writing to it is then no longer held twice."""
-        self.catalog = self.related = self.keys = None
 
 
 @dataclass(frozen=True)
@@ -79,16 +79,16 @@ class Worker:
 
     def __init__(self, job: RenderJob, forked: bool = False):
         self.job = job
+        self.content = content = job.content
         self.renderer = Renderer(job.site, job.config.templates)
         self.render = self.renderer.render
         self.fragments = FragmentStore(job.fragments)
-        self.views = Views(job.catalog, job.urls, self.render, self.renderer.template_digest(Views.CARD),
-                           self.fragments, job.keys, job.copies.of if forked and job.copies else None)
-        self.planner = PagePlanner(job.catalog, job.config, job.urls, self.views, job.related)
+        self.views = Views(content.catalog, job.urls, self.render, self.renderer.template_digest(Views.CARD),
+                           self.fragments, content.keys, content.copies.of if forked and content.copies else None)
+        self.planner = PagePlanner(content.catalog, job.config, job.urls, self.views, content.related)
         self.feeds = FeedWriter(job.config, job.urls, self.fragments)
-        self.feed_listings: list[Listing] = list(feed_listings(job.catalog, job.config))
+        self.feed_listings: list[Listing] = list(feed_listings(content.catalog, job.config))
 
-    @collection_paused()
     def stale_fragments(self, stored: FragmentStore) -> list[Stale]:
         """The fragments some page or feed shows that the store lacks or holds as made from other
         inputs: every paper's card with an h2, the cards of related papers with an h3, the feed
@@ -96,11 +96,11 @@ class Worker:
         in_feeds: dict[tuple[str, ...], set[str]] = {}   # entry kinds → the papers some feed shows so
         for listing in self.feed_listings:
             in_feeds.setdefault(self.feeds.entry_kinds(listing), set()).update(p.id for p in self.feeds.newest(listing))
-        related = {p.id for papers in self.job.related.values() for p in papers}
+        related = {p.id for papers in self.content.related.values() for p in papers}
         keys = {kind: stored.keys(kind) for kind in Views.CARD_KINDS + FeedWriter.ENTRY_KINDS + FeedWriter.SHORT_ENTRY_KINDS}
         signature = self.job.signature
         stale = []
-        for index, paper in enumerate(self.job.catalog.papers):
+        for index, paper in enumerate(self.content.catalog.papers):
             needs: list[tuple[tuple[str, ...], str]] = [
                 (Views.CARD_KINDS if paper.id in related else Views.CARD_KINDS[:1],
                  f"{signature}:{self.views.card_fragment_key(paper)}")]
@@ -111,10 +111,10 @@ class Worker:
 
     def render_fragments(self, stale: list[Stale]) -> list[tuple[str, str, str, str]]:
         """FragmentStore rows (kind, paper id, key, body) of these stale fragments."""
-        papers = self.job.catalog.papers
+        papers = self.content.catalog.papers
         per_day = Counter(papers[i].date for i, _, _ in stale)
         # in paper order: each day is read once
-        own = {i: self.views.own_copy(papers[i]) if per_day[papers[i].date] >= COPY_MIN_PAPERS else papers[i]
+        own = {i: self.views.record_of(papers[i]) if per_day[papers[i].date] >= COPY_MIN_PAPERS else papers[i]
                for i, _, _ in stale}
         entry_kinds = (FeedWriter.ENTRY_KINDS, FeedWriter.SHORT_ENTRY_KINDS)
         cards = [(own[i], kinds, key) for i, kinds, key in stale if kinds not in entry_kinds]
@@ -144,7 +144,7 @@ class Worker:
         # Paper pages are what the search index holds, as their template marks it up: the key is made
         # of the paper's indexed fields and the template (asking the page's context would make it).
         search_key = f"{self.renderer.template_digest(page.template)}:" \
-            f"{self.views.search_key(self.views.own_copy(page.context.paper))}" \
+            f"{self.views.search_key(self.views.record_of(page.context.paper))}" \
             if self.job.config.search and isinstance(page.context, PaperPageContext) else None
         return Written(page.location, print_, page.lastmod, rendered, True, search_key, undeclared)
 
@@ -177,26 +177,10 @@ class Worker:
         return written
 
 
-_WORKER: Worker | None = None   # made in the parent before the fork; each worker inherits it
-
-
-def _start_worker() -> None:
-    # The catalog was frozen out of the collector's reach before the fork; collecting rarely keeps
-    # a worker from rescanning (and copying, page by page) millions of shared objects.
-    gc.set_threshold(200_000, 50, 1_000)
-
-
-def _call(task: tuple[str, Any]) -> Any:
-    if _WORKER is None:
-        raise RuntimeError("a render worker was started after the build let go of its papers")
-    method, argument = task
-    return getattr(_WORKER, method)(argument)
-
-
-@collection_paused()
 def all_specs(job: RenderJob) -> list[tuple]:
-    planner = PagePlanner(job.catalog, job.config, job.urls, None, job.related)
-    feeds = [("feed", i) for i in range(sum(1 for _ in feed_listings(job.catalog, job.config)))]
+    content = job.content
+    planner = PagePlanner(content.catalog, job.config, job.urls, None, content.related)
+    feeds = [("feed", i) for i in range(sum(1 for _ in feed_listings(content.catalog, job.config)))]
     return planner.plan() + feeds
 
 
@@ -207,67 +191,43 @@ class RenderPool:
             pool.update_fragments()   # the stale cards and feed entries, into the store
             written = pool.render()   # every page and feed
 
-    Everything that needs the catalog in this process is done before the workers are forked:
-    then, with workers, this process releases the job's papers.
+    Everything that needs the site's content in this process is done before the workers are
+    forked; then this process lets go of it (SiteContent.release).
     """
 
     def __init__(self, job: RenderJob, jobs: int, progress: bool):
         self.job, self.jobs, self.progress = job, jobs, progress
         self.store = FragmentStore(job.fragments)
-        self.pool = None
-        self.releasing = False
+
+    @collection_paused()
+    def _plan(self, worker: Worker) -> None:
+        self.stale = worker.stale_fragments(self.store)
+        self.store.keep_only([p.id for p in self.job.content.catalog.papers])
+        self.specs = all_specs(self.job)
 
     def __enter__(self) -> "RenderPool":
-        global _WORKER
         FragmentStore.prepare(self.job.fragments)
-        forking = self.jobs > 1 and len(self.job.catalog.papers) > CHUNK
-        _WORKER = Worker(self.job, forked=forking)
-        self.stale = _WORKER.stale_fragments(self.store)
-        self.store.keep_only([p.id for p in self.job.catalog.papers])
-        self.specs = all_specs(self.job)
-        if forking:
-            self.store.close()   # no SQLite connection is carried into a forked worker
-            gc.collect()
-            gc.freeze()  # shared with the workers copy-on-write: the collector must not touch these objects
-            self.pool = multiprocessing.get_context("fork").Pool(self.jobs, initializer=_start_worker)
-            _WORKER = None
-            self.releasing = True   # once the workers have their first tasks: see _map()
+        jobs = self.jobs if len(self.job.content.catalog.papers) > CHUNK else 1
+        worker = Worker(self.job, forked=jobs > 1)
+        self._plan(worker)
+        self.store.close()   # no SQLite connection is carried into a forked worker
+        self.pool = SharedPool(worker, jobs, release=self.job.content.release).__enter__()
         return self
 
-    def _release_papers(self) -> None:
-        """Free this process's view of the papers (about half a second at 100,000 papers), while
-        the workers start on the tasks just handed to them rather than before."""
-        if self.releasing:
-            self.releasing = False
-            self.job.release()
-            release_freed_memory()
-
-    def __exit__(self, *_) -> None:
-        global _WORKER
-        if self.pool is not None:
-            self.pool.terminate()
-            self.pool.join()
-            gc.unfreeze()
-        _WORKER = None
+    def __exit__(self, *error) -> None:
+        self.pool.__exit__(*error)
         self.store.close()
 
-    def _map(self, method: str, arguments: list, sizes: list[int]) -> Iterator[Any]:
-        """method(argument) for each argument in a worker, results in order, with a progress bar."""
-        tasks = [(method, argument) for argument in arguments]
-        results = self.pool.imap(_call, tasks) if self.pool else map(_call, tasks)
-        self._release_papers()
-        with tqdm(total=sum(sizes), unit="page" if method == "chunk" else "paper", leave=False,
-                  disable=not self.progress, file=sys.stderr) as bar:
-            for size, result in zip(sizes, results):
-                yield result
-                bar.update(size)
+    def _map(self, method: str, arguments: list[list]) -> Iterator[Any]:
+        return self.pool.map(method, arguments, [len(a) for a in arguments], self.progress,
+                             "page" if method == "chunk" else "paper")
 
     def update_fragments(self) -> None:
         chunks = [self.stale[i:i + CHUNK] for i in range(0, len(self.stale), CHUNK)]
-        for rows in self._map("render_fragments", chunks, [len(c) for c in chunks]):
+        for rows in self._map("render_fragments", chunks):
             self.store.put(rows)
 
     def render(self) -> list[Written]:
         """Render or reuse every page and feed; results in site order."""
         chunks = [self.specs[i:i + CHUNK] for i in range(0, len(self.specs), CHUNK)]
-        return [w for done in self._map("chunk", chunks, [len(c) for c in chunks]) for w in done]
+        return [w for done in self._map("chunk", chunks) for w in done]

@@ -1,7 +1,6 @@
 """Incremental builds give exactly the bytes of a clean build, and rewrite only what changed."""
 from __future__ import annotations
 
-import dataclasses
 import importlib.metadata
 import os
 import pickle
@@ -18,8 +17,9 @@ from site_gen.build import build
 from site_gen.config import load_config
 from site_gen.errors import SiteGenError, ValidationError
 from site_gen.pages import PaperPageContext
-from site_gen.incremental import library_versions
 from site_gen.output import OutputTrees
+from site_gen import state
+from site_gen.state import StateStore, library_versions
 from site_gen.urls import Urls
 
 TOPICS = "topics:\n  - name: Diffusion\n    keywords: [diffusion]\n"
@@ -209,7 +209,7 @@ def test_a_build_stopped_by_a_bad_record_keeps_what_it_copied_of_the_live_tree(t
     days["2024-01-03"] = [paper(9, "2024-01-03", upvotes="many")]
     with pytest.raises(ValidationError):
         built(tmp_path, days)
-    trees = OutputTrees(tmp_path / "output", tmp_path / "state")
+    trees = OutputTrees(tmp_path / "output", StateStore(tmp_path / "state"))
     live = trees.live()
     other = trees.other_root()
     kept = trees.manifest(other).files
@@ -299,16 +299,30 @@ def test_a_day_file_changed_within_one_tick_of_the_file_clock_is_still_seen(tmp_
 def test_a_cache_from_another_version_of_site_gen_is_ignored(tmp_path):
     days = {"2024-01-01": [paper(i, "2024-01-01") for i in range(3)]}
     first = built(tmp_path, days)
-    for path in (tmp_path / "state").glob("*.manifest.pickle"):
-        manifest = pickle.loads(path.read_bytes())
-        path.write_bytes(pickle.dumps(dataclasses.replace(manifest, version="0.0.1")))
-    for shard in (tmp_path / "state" / "records").glob("*.pickle"):
-        version, *rest = pickle.loads(shard.read_bytes())
-        shard.write_bytes(pickle.dumps((("0.0.1",) + version[1:], *rest)))
+    for entry in (tmp_path / "state").rglob("*.pickle"):   # as an older site-gen would have left them
+        _, key, value = pickle.loads(entry.read_bytes())
+        entry.write_bytes(pickle.dumps(("site-gen 0.0.1", key, value)))
     days["2024-01-01"][0]["title"] = "Changed"
     again = built(tmp_path, days)
     assert again.rendered == first.pages + first.feeds   # nothing trusted from the old cache
     assert "Changed" in (tmp_path / "output" / "papers" / "p0" / "index.html").read_text()
+
+
+def test_the_state_store_reads_back_only_what_this_code_saved_with_the_same_key(tmp_path, monkeypatch):
+    store = StateStore(tmp_path / "state")
+    store.save("topics", {"a": 1}, key="rules 1")
+    store.save("records/day-1", [1])
+    store.save("records/day-2", [2])
+    assert store.load("topics", key="rules 1") == {"a": 1}
+    assert store.load("topics", key="rules 2") is None            # computed with other settings
+    assert store.load("missing") is None
+    (tmp_path / "state" / "records" / "day-2.pickle").write_bytes(b"not a pickle")
+    assert store.load("records/day-2") is None                    # unreadable: as good as missing
+    store.prune("records", ["records/day-1"])                     # day 2 is gone from the site
+    assert store.names("records") == {"records/day-1"}
+    monkeypatch.setattr(state, "__version__", "99.0")              # another site-gen
+    assert store.load("topics", key="rules 1") is None and store.load("records/day-1") is None
+    assert not list((tmp_path / "state").rglob("*.site-gen-tmp"))  # saved atomically, nothing left over
 
 
 def test_pages_made_with_another_version_of_a_rendering_library_are_made_again(tmp_path, monkeypatch):
@@ -330,8 +344,8 @@ def test_papers_read_back_from_the_records_cache_share_each_author_and_category(
     from site_gen.content import load_content
     for day, first in (("2024-01-01", 0), ("2024-01-02", 60)):   # paper 60 + n has paper n's authors
         write_day(tmp_path / "content", day, [paper(first + n, day) for n in range(4)])
-    fresh = load_content(tmp_path / "content", cache=tmp_path / "records")
-    cached = load_content(tmp_path / "content", cache=tmp_path / "records")
+    fresh = load_content(tmp_path / "content", StateStore(tmp_path / "state"))
+    cached = load_content(tmp_path / "content", StateStore(tmp_path / "state"))
     assert cached == fresh
     for papers in (fresh, cached):
         first_day, second_day = papers[:4], papers[4:]
@@ -346,16 +360,16 @@ def test_a_workers_copies_of_papers_are_read_back_only_while_the_cache_holds_the
     from site_gen.content import PaperCopies, load_content
     for day, first in (("2024-01-01", 0), ("2024-01-02", 10)):
         write_day(tmp_path / "content", day, [paper(first + n, day) for n in range(3)])
-    papers = load_content(tmp_path / "content", cache=tmp_path / "records")
-    copies = PaperCopies(papers, tmp_path / "content", tmp_path / "records")
+    papers = load_content(tmp_path / "content", StateStore(tmp_path / "state"))
+    copies = PaperCopies(papers, tmp_path / "content", StateStore(tmp_path / "state"))
     for original in papers:
         copy = copies.of(original)
         assert copy == original and copy.digest == original.digest and copy is not original
 
     # The day is edited and read again (another build): its cache now holds the edited papers.
     write_day(tmp_path / "content", "2024-01-02", [paper(10 + n, "2024-01-02", title="Edited") for n in range(3)])
-    load_content(tmp_path / "content", cache=tmp_path / "records")
-    copies = PaperCopies(papers, tmp_path / "content", tmp_path / "records")
+    load_content(tmp_path / "content", StateStore(tmp_path / "state"))
+    copies = PaperCopies(papers, tmp_path / "content", StateStore(tmp_path / "state"))
     assert [copies.of(p).title for p in papers[3:]] == [p.title for p in papers[3:]] != ["Edited"] * 3
     assert all(copies.of(p) is p for p in papers[3:])
     assert all(copies.of(p) is not p for p in papers[:3])   # the other day's cache is still the build's

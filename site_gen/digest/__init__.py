@@ -17,6 +17,7 @@ from ..config import SiteConfig
 from ..errors import Problem, SiteGenError, ValidationError
 from ..files import write_atomically
 from ..records import day_file_path, read_day_file
+from ..state import StateStore
 from .compose import DigestComposer, day_papers, message_id, papers_for
 from ..content import load_content
 from .ledger import Ledger
@@ -27,7 +28,6 @@ from .subscribers import Subscriber, load_subscribers
 
 PASSWORD_VARIABLE = "SITE_GEN_SMTP_PASSWORD"
 SECRET_VARIABLE = "SITE_GEN_UNSUBSCRIBE_SECRET"
-LIBRARY_CACHE = "libraries"   # parsed BibTeX libraries in the state folder, by their bytes
 
 
 @dataclass
@@ -162,12 +162,12 @@ class PersonalDigest:
     are matched against every paper of content/, which is read only when some subscriber has a library."""
 
     def __init__(self, papers: list, config: SiteConfig, content: Path, state: Path, subscribers: list[Subscriber]):
-        self.cache = state / LIBRARY_CACHE
-        self.ranker = Ranker(papers, config.personal, self.cache) if any(s.library for s in subscribers) else None
+        self.store = StateStore(state)
+        self.ranker = Ranker(papers, config.personal, self.store) if any(s.library for s in subscribers) else None
         self.index = PaperIndex(load_content(content)) if self.ranker else None
 
     def picks(self, subscriber: Subscriber) -> list[Pick]:
-        library = load_library(subscriber.library, subscriber.given, self.index, self.cache)
+        library = load_library(subscriber.library, subscriber.given, self.index, self.store)
         return self.ranker.picks(subscriber, library)
 
 

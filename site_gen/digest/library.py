@@ -18,9 +18,11 @@ import bibtexparser
 from pylatexenc.latex2text import LatexNodes2Text
 
 from ..errors import Problem
-from ..files import load_pickle, save_pickle
+from ..state import StateStore
 from ..importers.common import ARXIV_ID
 from ..records import Paper
+
+LIBRARIES = "libraries"   # the state store's group: parsed libraries and their word counts, by their bytes
 
 ARXIV_DOI = re.compile(r"10\.48550/arxiv\.(.+)", re.IGNORECASE)
 USED_FIELDS = {"title", "abstract", "eprint", "url", "doi"}
@@ -106,24 +108,23 @@ def parse_bibtex(data: bytes) -> Parsed:
     return [block.start_line + 1 for block in parsed.failed_blocks], entries
 
 
-def _parsed(path: Path, cache: Path | None) -> Parsed:
+def _parsed(path: Path, store: StateStore | None) -> Parsed:
     """parse_bibtex of the file, through a cache keyed by its bytes: libraries change seldom, and
     parsing one of a few hundred entries takes tens of milliseconds."""
     data = path.read_bytes()
-    if cache is None:
+    if store is None:
         return parse_bibtex(data)
-    from .. import __version__
-    stored = cache / f"{hashlib.blake2b(data + __version__.encode(), digest_size=16).hexdigest()}.pickle"
-    parsed = load_pickle(stored)
+    name = f"{LIBRARIES}/{hashlib.blake2b(data, digest_size=16).hexdigest()}"
+    parsed = store.load(name)
     if parsed is None:
         parsed = parse_bibtex(data)
-        save_pickle(stored, parsed)
+        store.save(name, parsed)
     return parsed
 
 
-def read_bibtex(path: Path, index: PaperIndex, library: Library, cache: Path | None = None) -> None:
+def read_bibtex(path: Path, index: PaperIndex, library: Library, store: StateStore | None = None) -> None:
     try:
-        failed, entries = _parsed(path, cache)
+        failed, entries = _parsed(path, store)
     except OSError as error:
         library.warnings.append(Problem(str(path), 0, "library", f"cannot read: {error.strerror}"))
         return
@@ -136,7 +137,7 @@ def read_bibtex(path: Path, index: PaperIndex, library: Library, cache: Path | N
                                       fields.get("abstract", ""), index, library))
 
 
-def load_library(items: tuple[str, ...], given: Problem, index: PaperIndex, cache: Path | None = None) -> Library:
+def load_library(items: tuple[str, ...], given: Problem, index: PaperIndex, store: StateStore | None = None) -> Library:
     """A library from a subscriber's `library:` items (`given` says where: the subscribers file, line
     and key): arXiv ids, and paths of BibTeX files relative to the subscribers file. Never fails: what
     cannot be used is a warning."""
@@ -148,7 +149,7 @@ def load_library(items: tuple[str, ...], given: Problem, index: PaperIndex, cach
             where = Problem(given.file, given.line, f"{given.field}[{position}]", "")
             library.entries.append(_entry(where, arxiv_id, None, "", "", index, library))
         else:
-            read_bibtex(base / item, index, library, cache)
+            read_bibtex(base / item, index, library, store)
     library.warnings += [Problem(e.where.file, e.where.line, e.where.field, "matches no paper in content/ and has "
                                  "no title or abstract: it cannot be compared") for e in library.entries if not e.text]
     return library

@@ -15,15 +15,14 @@ import functools
 import hashlib
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..config import PersonalConfig
-from ..files import load_pickle, save_pickle
+from ..state import StateStore
 from ..records import Paper
-from .library import Library
+from .library import LIBRARIES, Library
 from .subscribers import Subscriber
 
 if TYPE_CHECKING:
@@ -61,16 +60,16 @@ def _name(text: str) -> str:
     return " ".join(text.casefold().replace(".", " ").split())
 
 
-def _counts(texts: list[str], cache: Path | None) -> scipy.sparse.csr_matrix:
-    """Word counts of the texts, kept in `cache` by their digest: a library's texts seldom change."""
-    if cache is None:
+def _counts(texts: list[str], store: StateStore | None) -> scipy.sparse.csr_matrix:
+    """Word counts of the texts, kept in the store by their digest: a library's texts seldom change."""
+    if store is None:
         return _words().transform(texts)
     digest = hashlib.blake2b("\0".join(texts).encode(), digest_size=16).hexdigest()
-    stored = cache / f"counts-{digest}.pickle"
-    counts = load_pickle(stored)
+    name = f"{LIBRARIES}/counts-{digest}"
+    counts = store.load(name)
     if counts is None:
         counts = _words().transform(texts)
-        save_pickle(stored, counts)
+        store.save(name, counts)
     return counts
 
 
@@ -85,10 +84,10 @@ def _weighted(counts: scipy.sparse.csr_matrix, idf: np.ndarray) -> scipy.sparse.
 class Ranker:
     """One set of papers (a day's), weighted once; `picks` ranks them for one subscriber."""
 
-    def __init__(self, papers: list[Paper], settings: PersonalConfig, cache: Path | None = None):
+    def __init__(self, papers: list[Paper], settings: PersonalConfig, store: StateStore | None = None):
         self.papers = papers
         self.settings = settings
-        self.cache = cache
+        self.store = store
         counts = _words().transform([f"{p.title}\n{p.abstract}" for p in papers])
         papers_with = np.bincount(counts.indices, minlength=counts.shape[1])   # each word's document frequency
         self.idf = np.where(papers_with > 0, np.log((1 + len(papers)) / (1 + papers_with)) + 1, 0.0)
@@ -98,7 +97,7 @@ class Ranker:
         entries = library.comparable()
         if not self.papers or not entries:
             return []
-        scores = (self.matrix @ _weighted(_counts([e.text for e in entries], self.cache), self.idf).T).toarray()
+        scores = (self.matrix @ _weighted(_counts([e.text for e in entries], self.store), self.idf).T).toarray()
         closest = scores.argmax(axis=1)
         best = scores[np.arange(len(self.papers)), closest]
         return [Pick(paper, float(best[i]), f"Like: {entries[closest[i]].title or entries[closest[i]].text[:120]}")

@@ -1,6 +1,10 @@
-"""Processes: how many to use, and work done in a process of its own while the build goes on.
+"""The worker runtime: every process a build starts, and how they share memory.
 
-Builds fork (never spawn) so that a child shares the parent's papers copy-on-write."""
+Builds fork (never spawn, but for work that needs little of the parent's memory) so that a child
+shares the parent's papers copy-on-write. What that takes is kept here, and only here: pausing
+the garbage collector while millions of objects are made, freezing them out of its reach before a
+fork, handing freed memory back to the system. The domain modules (records, catalog, views, pages)
+know nothing of it."""
 from __future__ import annotations
 
 import concurrent.futures
@@ -9,7 +13,10 @@ import ctypes
 import gc
 import multiprocessing
 import os
+import sys
 from typing import Any, Callable, Iterator
+
+from tqdm import tqdm
 
 
 class Background:
@@ -124,3 +131,73 @@ def collection_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+_WORKER: Any = None   # a SharedPool's worker object, made before the fork; each forked process inherits it
+
+
+def _start_worker() -> None:
+    # The parent's objects were frozen out of the collector's reach before the fork; collecting
+    # rarely keeps a worker from rescanning (and copying, page by page) millions of shared objects.
+    gc.set_threshold(200_000, 50, 1_000)
+
+
+def _call(task: tuple[str, Any]) -> Any:
+    if _WORKER is None:
+        raise RuntimeError("a worker process was started after the build let go of what it shares")
+    method, argument = task
+    return getattr(_WORKER, method)(argument)
+
+
+class SharedPool:
+    """Forked processes that call methods of one worker object, made in this process before the
+    fork and shared with them copy-on-write; or, with one job, this process alone.
+
+        with SharedPool(worker, jobs, release=job.release) as pool:
+            for result in pool.map("method", arguments, sizes, progress):
+                ...
+
+    Before the fork, this process's objects are frozen out of the collector's reach (a collection
+    in a worker would touch, and so copy, every shared object). Once the workers have their first
+    tasks, `release` lets go of this process's own references to what they share, and the memory
+    freed is handed back: a page a worker has copied is then no longer held twice.
+    """
+
+    def __init__(self, worker: Any, jobs: int, release: Callable[[], None] | None = None):
+        self.worker, self.jobs, self.release = worker, jobs, release
+        self.pool = None
+
+    def __enter__(self) -> "SharedPool":
+        global _WORKER
+        _WORKER = self.worker
+        if self.jobs > 1:
+            gc.collect()
+            gc.freeze()
+            self.pool = multiprocessing.get_context("fork").Pool(self.jobs, initializer=_start_worker)
+            _WORKER = self.worker = None
+        return self
+
+    def __exit__(self, *_) -> None:
+        global _WORKER
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            gc.unfreeze()
+        _WORKER = self.worker = None
+
+    def _release(self) -> None:
+        """Free this process's view of what the workers share, while they start on their tasks."""
+        if self.pool is not None and self.release is not None:
+            release, self.release = self.release, None
+            release()
+            release_freed_memory()
+
+    def map(self, method: str, arguments: list, sizes: list[int], progress: bool, unit: str) -> Iterator[Any]:
+        """worker.method(argument) for each argument, results in order, with a progress bar."""
+        tasks = [(method, argument) for argument in arguments]
+        results = self.pool.imap(_call, tasks) if self.pool else map(_call, tasks)
+        self._release()
+        with tqdm(total=sum(sizes), unit=unit, leave=False, disable=not progress, file=sys.stderr) as bar:
+            for size, result in zip(sizes, results):
+                yield result
+                bar.update(size)
