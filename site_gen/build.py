@@ -106,9 +106,10 @@ def read_content(config: SiteConfig, content: Path, store: StateStore, parallel:
 
 def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT_STATE,
           jobs: int | None = None, progress: bool | None = None, check_inputs: bool = False) -> BuildReport:
-    """Build the site into output/. With `check_inputs`, every file an earlier build made from the
-    same declared inputs is rendered anyway, and the build fails (publishing nothing) if one comes
-    out different: what it reads is not all in its fingerprint, and incremental builds would miss it."""
+    """Build the site into output/. With `check_inputs` (the dependency check, reads.py), every file
+    is rendered, also those an earlier build made from the same declared inputs, and the build fails
+    (publishing nothing) if one read a paper its fingerprint does not declare, or a file kept as
+    unchanged comes out different: incremental builds would miss a change to what it read."""
     clock = StageClock()
     progress = sys.stderr.isatty() if progress is None else progress
     store = StateStore(state)
@@ -141,11 +142,11 @@ def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT
         clock("fragments")                                                #    cards and feed entries, then
         written = pool.render()                                           #    every page and feed
         clock("pages and feeds")
-    undeclared = [w.location for w in written if w.undeclared]
+    undeclared = [f"{w.location} ({w.undeclared})" for w in written if w.undeclared]
     if undeclared:
-        raise SiteGenError(f"{len(undeclared)} files were kept as unchanged but render differently now: they read "
-                           f"something their declared inputs leave out (e.g. {', '.join(undeclared[:5])}). "
-                           "Nothing was published")
+        raise SiteGenError(f"the dependency check failed: {len(undeclared)} files read what their fingerprints leave "
+                           "out, so incremental builds would miss a change to it: "
+                           f"{'; '.join(undeclared[:5])}. Nothing was published")
     files = {w.location: w.fingerprint for w in written}
     files.update(write_private_feeds(private, live, tree))                # 5. subscribers' private feeds
     files.update(write_small_files(config, urls, written, tree))          # 6. sitemap, robots, static

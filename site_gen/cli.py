@@ -181,8 +181,8 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--jobs", type=int, help="worker processes (default: every core)")
     build.add_argument("--timings", action="store_true", help="print how long each stage took")
     build.add_argument("--check-inputs", action="store_true",
-                       help="render the files an incremental build would keep too, and fail if one differs "
-                            "(a template or view reads something its fingerprint leaves out); slow: for tests")
+                       help="the dependency check: render every file, and fail if one reads a paper its "
+                            "fingerprint does not declare or a kept file renders differently; slow: for tests")
     _wait_option(build)
     build.set_defaults(run=cmd_build)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from .catalog import Catalog
 from .config import SiteConfig
@@ -23,6 +23,7 @@ from .listings import Listing, feed_listings
 from .output import Tree
 from .pages import PagePlanner, PaperPageContext
 from .runtime import SharedPool, collection_paused
+from .reads import DeclaringKeys, ReadingFragments, ReadLog, reading_records
 from .records import Paper
 from .render import Renderer, SiteView
 from .urls import Urls
@@ -60,7 +61,7 @@ class RenderJob:
     live: Tree
     tree: Tree
     fragments: Path   # the FragmentStore's database
-    check_inputs: bool = False   # render reused files too, and tell those that come out different
+    check_inputs: bool = False   # render every file, and tell those that read undeclared inputs (reads.py)
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class Written:
     rendered: bool
     page: bool        # an HTML page, not a feed
     search_key: str | None  # for pages the search index covers: what the index holds of them
-    undeclared: bool = False  # check_inputs: reused, yet renders differently (it reads an undeclared input)
+    undeclared: str | None = None  # check_inputs: what the file read that its fingerprint leaves out
 
 
 class Worker:
@@ -83,8 +84,13 @@ class Worker:
         self.renderer = Renderer(job.site, job.config.templates)
         self.render = self.renderer.render
         self.fragments = FragmentStore(job.fragments)
+        keys, record_of = content.keys, content.copies.of if forked and content.copies else None
+        self.reads = ReadLog() if job.check_inputs else None
+        if self.reads:   # the dependency check: what each file declares and reads is recorded
+            keys, record_of = DeclaringKeys(keys, self.reads), reading_records(record_of, self.reads)
+            self.fragments = ReadingFragments(self.fragments, self.reads)
         self.views = Views(content.catalog, job.urls, self.render, self.renderer.template_digest(Views.CARD),
-                           self.fragments, content.keys, content.copies.of if forked and content.copies else None)
+                           self.fragments, keys, record_of)
         self.planner = PagePlanner(content.catalog, job.config, job.urls, self.views, content.related)
         self.feeds = FeedWriter(job.config, job.urls, self.fragments)
         self.feed_listings: list[Listing] = list(feed_listings(content.catalog, job.config))
@@ -134,19 +140,32 @@ class Worker:
 
     def page(self, spec: tuple) -> Written:
         page = self.planner.page(spec)
+        if self.reads:
+            self.reads.clear()
         print_ = fingerprint(self.job.signature, self.renderer.template_digest(page.template), page.context)
         rendered = not self._reuse(page.location, print_)
-        undeclared = False
+        undeclared = None
         if rendered:
             self.job.tree.write(page.location, self.render(page.template, page.context))
-        elif self.job.check_inputs:
-            undeclared = self._differs(page.location, self.render(page.template, page.context))
+        if self.reads:
+            undeclared = self._check(page.location, rendered, lambda: self.render(page.template, page.context))
         # Paper pages are what the search index holds, as their template marks it up: the key is made
         # of the paper's indexed fields and the template (asking the page's context would make it).
         search_key = f"{self.renderer.template_digest(page.template)}:" \
             f"{self.views.search_key(self.views.record_of(page.context.paper))}" \
             if self.job.config.search and isinstance(page.context, PaperPageContext) else None
         return Written(page.location, print_, page.lastmod, rendered, True, search_key, undeclared)
+
+    def _check(self, location: str, rendered: bool, render: Callable[[], str | bytes]) -> str | None:
+        """The dependency check of one file: what it read that it did not declare, or, for a file
+        kept as unchanged, whether it now renders differently; None when neither."""
+        fresh = None if rendered else render()   # a rendered file was read as it was rendered
+        undeclared = self.reads.undeclared()
+        if undeclared:
+            return f"read paper{'s' if len(undeclared) > 1 else ''} {', '.join(undeclared[:5])} without declaring it"
+        if fresh is not None and self._differs(location, fresh):
+            return "kept as unchanged, yet renders differently now"
+        return None
 
     def _differs(self, location: str, fresh: str | bytes) -> bool:
         """Whether a reused file differs from what rendering it now makes."""
@@ -155,17 +174,19 @@ class Worker:
     def feed(self, index: int) -> Iterator[Written]:
         listing = self.feed_listings[index]
         newest = self.feeds.newest(listing)
+        if self.reads:
+            self.reads.clear()
+            self.reads.declare(p.id for p in newest)   # the entries' keys below
         print_ = fingerprint(self.job.signature, "feed", listing.title, listing.description, listing.location,
                              listing.feeds_at, self.feeds.entry_kinds(listing), [self.feeds.entry_key(p) for p in newest])
         locations = self.feeds.locations(listing)
-        if all(self._reuse(location, print_) for location in locations):
-            fresh = dict(self.feeds.files(listing)) if self.job.check_inputs else {}
-            yield from (Written(location, print_, None, False, False, None,
-                                location in fresh and self._differs(location, fresh[location])) for location in locations)
-            return
-        for location, data in self.feeds.files(listing):
-            self.job.tree.write(location, data)
-            yield Written(location, print_, None, True, False, None)
+        reused = all(self._reuse(location, print_) for location in locations)
+        fresh = dict(self.feeds.files(listing)) if not reused or self.reads else {}
+        for location in locations:
+            if not reused:
+                self.job.tree.write(location, fresh[location])
+            undeclared = self._check(location, not reused, lambda: fresh[location]) if self.reads else None
+            yield Written(location, print_, None, not reused, False, None, undeclared)
 
     def chunk(self, specs: list[tuple]) -> list[Written]:
         written: list[Written] = []

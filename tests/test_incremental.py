@@ -4,6 +4,7 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import pickle
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -174,7 +175,8 @@ def test_adding_a_day_rewrites_only_what_shows_the_new_day(tmp_path):
 
 def test_the_dependency_check_finds_a_page_that_reads_an_undeclared_input(tmp_path, monkeypatch):
     """A paper page whose fingerprint leaves out its record (a bug in the declared inputs): an
-    edited title keeps the stale page in a normal build; the check mode fails the build and names it."""
+    edited title keeps the stale page in a normal build; the check mode fails the build and names
+    the pages and what they read."""
     monkeypatch.setattr(PaperPageContext, "fingerprint", lambda context: context.paper.id)
     days = {"2024-01-01": [paper(i, "2024-01-01") for i in range(3)]}
     built(tmp_path, days)
@@ -182,12 +184,33 @@ def test_the_dependency_check_finds_a_page_that_reads_an_undeclared_input(tmp_pa
     config, content = load_config(tmp_path / "site.yaml"), tmp_path / "content"
     write_day(content, "2024-01-01", [dict(r) for r in days["2024-01-01"]])
     live = (tmp_path / "output").resolve()
-    # p1's page, and the two that list p1 among their related papers
-    with pytest.raises(SiteGenError, match=r"^3 files were kept as unchanged but render differently now.*papers/p1/"):
+    # every paper page reads its own record and its related papers' cards, and declares neither
+    with pytest.raises(SiteGenError, match=r"^the dependency check failed: 3 files .*papers/p1/ \(read papers? "
+                                           r"[p0-2, ]*p1[p0-2, ]* without declaring it\)"):
         build(config, content, tmp_path / "output", tmp_path / "state", jobs=1, progress=False, check_inputs=True)
     assert (tmp_path / "output").resolve() == live      # nothing published
     build(config, content, tmp_path / "output", tmp_path / "state", jobs=1, progress=False)
     assert "A new title" not in (tmp_path / "output" / "papers" / "p1" / "index.html").read_text()  # the bug it finds
+
+
+def test_the_dependency_check_finds_an_undeclared_read_on_a_first_build(tmp_path, monkeypatch):
+    """What a render reads is recorded as it renders: a page that declares its paper but not its
+    related papers' cards fails the check before any earlier build could show it stale."""
+    monkeypatch.setattr(PaperPageContext, "fingerprint",
+                        lambda context: context.planner.views.paper_key(context.paper))
+    days = {"2024-01-01": [paper(i, "2024-01-01") for i in range(3)]}
+    (tmp_path / "site.yaml").write_text("base_url: https://example.org/\nsearch: false\n" + TOPICS)
+    write_day(tmp_path / "content", "2024-01-01", [dict(r) for r in days["2024-01-01"]])
+    with pytest.raises(SiteGenError) as failed:
+        build(load_config(tmp_path / "site.yaml"), tmp_path / "content", tmp_path / "output", tmp_path / "state",
+              jobs=2, progress=False, check_inputs=True)
+    named = re.findall(r"papers/(p\d)/ \(read papers? ([p\d, ]+) without declaring it\)", str(failed.value))
+    assert named   # pages with related papers, which they read but do not declare; never their own record
+    assert all(page not in read.split(", ") for page, read in named)
+    monkeypatch.undo()
+    report = build(load_config(tmp_path / "site.yaml"), tmp_path / "content", tmp_path / "output",
+                   tmp_path / "state", jobs=2, progress=False, check_inputs=True)
+    assert report.papers == 3 and report.rendered == report.pages + report.feeds
 
 
 def test_the_dependency_check_passes_on_the_sample_site(tmp_path):
