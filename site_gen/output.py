@@ -117,12 +117,29 @@ class Tree:
             pass
 
 
-def folder_stamps(root: Path, locations: Iterable[str]) -> dict[str, int]:
-    """The modification time of every folder holding these locations' files (a search shard: its
-    own folder). Removing or adding a file changes its folder's time: this is how a no-op build
-    knows the live tree still holds every file, without listing the whole tree."""
-    folders = {location if is_index(location) else os.path.dirname(Urls.file_for(location)) for location in locations}
-    return {folder: os.stat(root / folder).st_mtime_ns for folder in folders | {""}}
+def files_in_place(root: Path, locations: Iterable[str]) -> tuple[list[str], set[str]]:
+    """The locations whose files the tree lacks, and every folder holding their files (a search
+    shard: its own folder). Paths are plain strings: a large site has hundreds of thousands."""
+    base = f"{root}{os.sep}"
+    missing, folders = [], {""}
+    for location in locations:
+        if is_index(location):
+            folders.add(location)
+            present = os.path.isfile(f"{base}{location}pagefind.js")
+        else:
+            file = Urls.file_for(location)
+            folders.add(os.path.dirname(file))
+            present = os.path.isfile(base + file)
+        if not present:
+            missing.append(location)
+    return missing, folders
+
+
+def folder_stamps(root: Path, folders: Iterable[str]) -> dict[str, int]:
+    """The modification time of each folder. Removing or adding a file changes its folder's time:
+    this is how a no-op build knows the live tree still holds every file, without listing the tree."""
+    base = f"{root}{os.sep}"
+    return {folder: os.stat(base + folder).st_mtime_ns for folder in folders}
 
 
 def _stamps_hold(root: Path, stamps: dict[str, int]) -> bool:
@@ -130,11 +147,6 @@ def _stamps_hold(root: Path, stamps: dict[str, int]) -> bool:
         return bool(stamps) and all(os.stat(root / folder).st_mtime_ns == ns for folder, ns in stamps.items())
     except OSError:
         return False
-
-
-def _present(tree: Tree, location: str) -> bool:
-    return (tree.root / location / "pagefind.js").is_file() if is_index(location) \
-        else tree.path(location).is_file()
 
 
 class OutputTrees:
@@ -214,7 +226,7 @@ class OutputTrees:
     def publish(self, tree: Tree, manifest: Manifest) -> None:
         """Make the tree live, once it holds every file of its manifest (else SiteGenError, and the
         live tree stays)."""
-        missing = [location for location in manifest.files if not _present(tree, location)]
+        missing, folders = files_in_place(tree.root, manifest.files)
         if missing:
             raise SiteGenError(f"{len(missing)} files of the new site went missing from {tree.root} while it "
                                f"was built (e.g. {missing[0]}): something else changed it. Nothing was "
@@ -224,7 +236,7 @@ class OutputTrees:
         for name in PRESERVED:
             if source and (source / name).exists() and not (tree.root / name).exists():
                 os.rename(source / name, tree.root / name)
-        save_manifest(self.state, self.manifest_name(tree.root), manifest, folder_stamps(tree.root, manifest.files))
+        save_manifest(self.state, self.manifest_name(tree.root), manifest, folder_stamps(tree.root, folders))
         link = self.output.parent / f".{self.output.name}.link-{os.getpid()}"
         link.unlink(missing_ok=True)
         os.symlink(tree.root.name, link)

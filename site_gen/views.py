@@ -181,11 +181,11 @@ class Views:
     def paper_key(self, paper: Paper) -> str:
         return self.keys[paper.id]
 
-    def search_key(self, paper: Paper) -> str:
-        """What the search index holds of a paper page (the parts inside data-pagefind-body)."""
-        fields = (paper.id, paper.title, paper.date, paper.authors, paper.et_al, paper.author_count,
-                  paper.abstract, paper.summary, paper.keywords)
-        return hashlib.blake2b(repr(fields).encode(), digest_size=16).hexdigest()
+    @staticmethod
+    def search_key(paper: Paper) -> str:
+        """What the search index holds of a paper page (the parts inside data-pagefind-body): made of
+        its record but for the counts that change every day. Known without reading the full record."""
+        return paper.content_digest
 
     def term_link(self, taxonomy: Taxonomy | str, term: Term, with_count: bool = False) -> Link:
         key = taxonomy if isinstance(taxonomy, str) else taxonomy.key

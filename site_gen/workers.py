@@ -152,7 +152,7 @@ class Worker:
         # Paper pages are what the search index holds, as their template marks it up: the key is made
         # of the paper's indexed fields and the template (asking the page's context would make it).
         search_key = f"{self.renderer.template_digest(page.template)}:" \
-            f"{self.views.search_key(self.views.record_of(page.context.paper))}" \
+            f"{self.views.search_key(page.context.paper)}" \
             if self.job.config.search and isinstance(page.context, PaperPageContext) else None
         return Written(page.location, print_, page.lastmod, rendered, True, search_key, undeclared)
 
