@@ -62,7 +62,7 @@ def site_view(config: SiteConfig, urls: Urls) -> SiteView:
 def write_small_files(config: SiteConfig, urls: Urls, written: list[Written], tree: Tree) -> dict[str, str]:
     """Sitemap, robots.txt and the stylesheet: cheap, rewritten every time; returns their fingerprints."""
     files: dict[str, bytes] = {}
-    entries = [(urls.absolute(w.location), w.lastmod) for w in written
+    entries = [(w.location, w.lastmod) for w in written
                if w.page and w.location != "404.html" and Urls.file_for(w.location).endswith(".html")]
     for location, text in sitemap_files(entries, urls):
         files[location] = text.encode()

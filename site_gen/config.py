@@ -15,6 +15,7 @@ from .records import CATEGORY_PATTERN
 from .slugs import slugify
 
 TAXONOMIES = ("categories", "topics", "authors", "organizations")
+TERM_FEED_FORMATS = ("rss", "atom")
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class SiteConfig:
     feed_authors: int = 10                     # authors named in a feed entry, then "et al."; the page names all
     term_feed_items: int = 20                  # papers per category, topic, author or organisation feed
     term_feed_summary: int = 300               # characters of the abstract in those feeds' entries; 0: all of it
+    term_feed_formats: tuple[str, ...] = ("rss",)   # the feeds of each of those: rss, atom or both
     categories: dict[str, str] = field(default_factory=dict)
     topics: tuple[TopicRule, ...] = ()
     templates: Path | None = None
@@ -88,6 +90,8 @@ class SiteConfig:
     search_shard_papers: int = 5000            # papers per search index shard: Pagefind's memory grows with it
     related: int = 5                           # related papers per paper page; 0 turns them off
     taxonomies: tuple[str, ...] = TAXONOMIES   # which get pages and feeds
+    # whose pages list each paper on one line (title, authors, date), as a publication list does
+    compact_taxonomies: tuple[str, ...] = ("authors", "organizations")
     email: EmailConfig = EmailConfig()
     sources: dict[str, SourceConfig] = field(default_factory=dict)
     fetch: FetchConfig = FetchConfig()
@@ -157,6 +161,14 @@ def _taxonomies(reader: FieldReader, node: yaml.Node, key: str) -> tuple[str, ..
         reader.fail(yamlio.line_of(node), key, f"expected some of: {', '.join(TAXONOMIES)}")
         return None
     return tuple(n for n in TAXONOMIES if n in names) if names is not None else None
+
+
+def _feed_formats(reader: FieldReader, node: yaml.Node, key: str) -> tuple[str, ...] | None:
+    names = reader.strings(node, key)
+    if names is not None and (not names or not set(names) <= set(TERM_FEED_FORMATS)):
+        reader.fail(yamlio.line_of(node), key, f"expected one or more of: {', '.join(TERM_FEED_FORMATS)}")
+        return None
+    return tuple(n for n in TERM_FEED_FORMATS if n in names) if names is not None else None
 
 
 def _security(reader: FieldReader, node: yaml.Node, key: str) -> str | None:
@@ -280,11 +292,11 @@ def load_config(path: Path | None) -> SiteConfig:
     values = reader.mapping(root, "", {
         "title": FieldReader.text, "description": FieldReader.text, "base_url": FieldReader.url, "language": FieldReader.text,
         "per_page": FieldReader.integer, "feed_items": FieldReader.integer, "feed_authors": FieldReader.integer,
-        "term_feed_items": FieldReader.integer, "term_feed_summary": _count,
+        "term_feed_items": FieldReader.integer, "term_feed_summary": _count, "term_feed_formats": _feed_formats,
         "categories": _categories,
         "topics": _topics, "templates": _path(path.parent, "folder"), "search": FieldReader.flag, "email": _email(path.parent),
         "search_shard_papers": FieldReader.integer,
-        "taxonomies": _taxonomies, "related": _count, "sources": _sources, "fetch": _fetch,
+        "taxonomies": _taxonomies, "compact_taxonomies": _taxonomies, "related": _count, "sources": _sources, "fetch": _fetch,
         "deploy": FieldReader.text, "personal": _personal,
     })
     if reader.problems:

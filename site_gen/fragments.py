@@ -1,5 +1,5 @@
-"""Per-paper fragments, rendered once and kept between builds: a paper's card (HTML, with an h2
-or an h3 title) and its RSS item and Atom entry.
+"""Per-paper fragments, rendered once and kept between builds: a paper's card and line (HTML:
+see views.Views.CARD_TEMPLATES) and its RSS item and Atom entry.
 
 A paper is listed on many pages (its day, its categories, topics and authors, other papers'
 related lists) and carried by many feeds. Its fragments are rendered once, in parallel, and
@@ -19,8 +19,8 @@ from typing import Iterable, Iterator
 from .runtime import available_memory
 
 DATABASE = "fragments.sqlite"   # its file in the state folder (see state.StateStore.path)
-SCHEMA_VERSION = 3   # 3: bodies stored as text (decompressing cost more than the disk saved)
-EVERY_PAPERS_KIND = "card:h2"   # listings show every paper; the other kinds only some papers need
+SCHEMA_VERSION = 4   # 3: bodies stored as text (decompressing cost more than the disk saved); 4: lines
+EVERY_PAPERS_KIND = "card"   # listings show every paper; the other kinds only some papers need
 
 
 def read_ahead(path: Path, share_of_memory: float = 0.25) -> None:
@@ -95,7 +95,7 @@ class FragmentStore:
             self.db.executemany("INSERT OR REPLACE INTO fragments VALUES (?, ?, ?, ?)", rows)
 
     def keep_only(self, ids: list[str]) -> None:
-        """Forget the fragments of papers that are gone. Every paper ever stored has a card with an h2,
+        """Forget the fragments of papers that are gone. Every paper ever stored has a card,
         so there is nothing to forget while those are no more than the papers in `ids`."""
         count = self.db.execute("SELECT COUNT(*) FROM fragments WHERE kind = ?", [EVERY_PAPERS_KIND]).fetchone()[0]
         if count <= len(ids):

@@ -24,7 +24,9 @@ class Listing:
     order_note: str = "newest first"
     neighbours: tuple[tuple[str, str] | None, tuple[str, str] | None] = (None, None)  # (older, newer): (label, location)
     stable_pages: bool = True     # grows only at the front (newest first): see listing_pages()
+    feed_formats: tuple[str, ...] = ("rss", "atom")
     term_feeds: bool = False      # a taxonomy term's: its feeds are shorter (config term_feed_*)
+    compact: bool = False         # one line per paper, not a card (config compact_taxonomies)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,20 +68,22 @@ def listing_pages(listing: Listing, per_page: int) -> list[ListingPage]:
 
 
 def feed_kinds(listing: Listing) -> tuple[str, ...]:
-    """Every listing with feeds has RSS and Atom; the site's own also has a JSON Feed."""
-    if listing.feeds_at is None:
-        return ()
-    return ("rss", "atom", "json") if listing.feeds_at == Urls.FEEDS else ("rss", "atom")
+    return listing.feed_formats if listing.feeds_at is not None else ()
 
 
 def site_feed_listing(catalog: Catalog, config: SiteConfig) -> Listing:
-    return Listing(Urls.HOME, config.title, config.description, catalog.papers, "Site", None, Urls.FEEDS)
+    return Listing(Urls.HOME, config.title, config.description, catalog.papers, "Site", None, Urls.FEEDS,
+                   feed_formats=("rss", "atom", "json"))
 
 
-def term_listing(taxonomy: Taxonomy, term: Term) -> Listing:
+def term_listing(taxonomy: Taxonomy, term: Term, config: SiteConfig) -> Listing:
+    """A term's papers. Its feeds are the term feeds of the config (formats, items, summaries): a
+    paper is in the feeds of each of its terms, so these set the size of the site and the upload."""
     location = Urls.term(taxonomy.key, term.slug)
     return Listing(location, term.name, term.description or f"Papers in {taxonomy.singular} {term.name}.",
-                   term.papers, taxonomy.title, f"{taxonomy.key}/", location, term_feeds=True)
+                   term.papers, taxonomy.title, f"{taxonomy.key}/", location,
+                   feed_formats=config.term_feed_formats, term_feeds=True,
+                   compact=taxonomy.key in config.compact_taxonomies)
 
 
 def code_listing(catalog: Catalog) -> Listing:
@@ -103,14 +107,14 @@ def feed_listings(catalog: Catalog, config: SiteConfig) -> Iterator[Listing]:
     yield code_listing(catalog)
     for taxonomy in catalog.taxonomies.values():
         for term in taxonomy.terms:
-            yield term_listing(taxonomy, term)
+            yield term_listing(taxonomy, term, config)
 
 
-def paged_listings(catalog: Catalog) -> Iterator[Listing]:
+def paged_listings(catalog: Catalog, config: SiteConfig) -> Iterator[Listing]:
     """Every listing that gets its own paginated pages."""
     yield code_listing(catalog)
     for taxonomy in catalog.taxonomies.values():
         for term in taxonomy.terms:
-            yield term_listing(taxonomy, term)
+            yield term_listing(taxonomy, term, config)
     yield from period_listings(catalog.weeks, "Weeks")
     yield from period_listings(catalog.months, "Months")

@@ -125,7 +125,7 @@ class PagePlanner:
 
     @functools.cached_property
     def listings(self) -> list[Listing]:
-        return list(paged_listings(self.catalog))
+        return list(paged_listings(self.catalog, self.config))
 
     def pages_of(self, listing: Listing) -> list[ListingPage]:
         if self._pages[0] != listing.location:
@@ -237,7 +237,7 @@ class PagePlanner:
                         "dates": None if first_page or at.total or not dates else date_range_label(dates[0], dates[-1]),
                         "order_note": listing.order_note, "crumb": crumb, "own_feeds": bool(listing.feeds_at),
                         "older": older, "newer": newer},
-            "cards": self.views.cards(papers),
+            "cards": self.views.cards(papers, "line" if listing.compact else "card"),
             "pagination": Pagination(label, prev_url, next_url),
         }
         return Page(at.location, "listing.html", context, dates[-1].isoformat() if dates else None)
@@ -258,7 +258,7 @@ class PagePlanner:
         }
 
     def related_cards(self, paper: Paper) -> Cards:
-        return self.views.cards(self.related.get(paper.id, []), heading="h3")
+        return self.views.cards(self.related.get(paper.id, []), "line")
 
     def feed_groups(self) -> dict[str, list[dict]]:
         """Every listing with feeds, grouped as the feeds page shows them."""

@@ -84,18 +84,18 @@ def byline(paper: Paper, shown: int = 3) -> str:
 
 
 class Cards:
-    """The rendered cards of some papers, read from the fragment store only when a template
-    iterates over them.
+    """The rendered cards (or lines) of some papers, read from the fragment store only when a
+    template iterates over them.
 
     Its fingerprint is the papers' keys, so an incremental build can tell whether a page
     changed without rendering a single card.
     """
 
-    def __init__(self, views: "Views", papers: list[Paper], heading: str = "h2"):
-        self.views, self.papers, self.heading = views, papers, heading
+    def __init__(self, views: "Views", papers: list[Paper], kind: str = "card"):
+        self.views, self.papers, self.kind = views, papers, kind
 
     def __iter__(self) -> Iterator[Markup]:
-        return iter(self.views.cards_html(self.papers, self.heading))
+        return iter(self.views.cards_html(self.papers, self.kind))
 
     def __len__(self) -> int:
         return len(self.papers)
@@ -103,7 +103,7 @@ class Cards:
     def fingerprint(self) -> tuple:
         # One string of every key: a listing page has up to 2 × per_page cards.
         keys = self.views.keys
-        return (self.heading, self.views.card_digest, " ".join([keys[p.id] for p in self.papers]))
+        return (self.kind, self.views.card_digests[self.kind], " ".join([keys[p.id] for p in self.papers]))
 
 
 class LazyDetail:
@@ -162,16 +162,17 @@ class Views:
 
     TAXONOMIES = ("categories", "topics", "authors", "organizations")
 
-    CARD = "card.html"
-    CARD_KINDS = ("card:h2", "card:h3")   # fragments: cards on listings; under "Related papers"
+    # A paper as fragments (fragments.py) of two kinds: a card, as listings show it, and a line
+    # (title, authors, date), as publication lists and related papers do.
+    CARD_TEMPLATES = {"card": "card.html", "line": "line.html"}
 
     def __init__(self, catalog: Catalog, urls: Urls, render_fragment: Callable[[str, dict], str],
-                 card_digest: str, fragments: FragmentStore, keys: Mapping[str, str],
+                 card_digests: Mapping[str, str], fragments: FragmentStore, keys: Mapping[str, str],
                  record_of: Callable[[Paper], Paper] | None = None):
         self.catalog = catalog
         self.urls = urls
         self.render_fragment = render_fragment
-        self.card_digest = card_digest  # of card.html, which every page with cards depends on
+        self.card_digests = card_digests  # kind → digest of its template, which every page showing it depends on
         self.fragments = fragments      # rendered cards, by paper
         self.keys = keys                # paper id → paper_keys()
         # Where a paper's full record (what its detail and excerpt show) is read: the catalog's paper
@@ -213,20 +214,19 @@ class Views:
             excerpt=markup.excerpt(paper.abstract),
         )
 
-    def card_fragment_key(self, paper: Paper) -> str:
-        return f"{self.card_digest}:{self.paper_key(paper)}"
+    def card_fragment_key(self, paper: Paper, kind: str) -> str:
+        return f"{self.card_digests[kind]}:{self.paper_key(paper)}"
 
-    def render_cards(self, paper: Paper, kinds: list[str]) -> dict[str, str]:
-        """The paper's card as fragments of these kinds (CARD_KINDS: the heading level differs)."""
+    def render_cards(self, paper: Paper, kinds: tuple[str, ...]) -> dict[str, str]:
+        """The paper's fragments of these kinds (CARD_TEMPLATES)."""
         card = self.card(paper)
-        return {kind: self.render_fragment(self.CARD, {"card": card, "heading": kind.removeprefix("card:")})
-                for kind in kinds}
+        return {kind: self.render_fragment(self.CARD_TEMPLATES[kind], {"card": card}) for kind in kinds}
 
-    def cards_html(self, papers: list[Paper], heading: str) -> list[Markup]:
-        return [Markup(html) for html in self.fragments.bodies(f"card:{heading}", [p.id for p in papers])]
+    def cards_html(self, papers: list[Paper], kind: str) -> list[Markup]:
+        return [Markup(html) for html in self.fragments.bodies(kind, [p.id for p in papers])]
 
-    def cards(self, papers: list[Paper], heading: str = "h2") -> Cards:
-        return Cards(self, papers, heading)
+    def cards(self, papers: list[Paper], kind: str = "card") -> Cards:
+        return Cards(self, papers, kind)
 
     def detail(self, paper: Paper) -> PaperDetail:
         known = paper.link_map

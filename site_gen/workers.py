@@ -89,7 +89,8 @@ class Worker:
         if self.reads:   # the dependency check: what each file declares and reads is recorded
             keys, record_of = DeclaringKeys(keys, self.reads), reading_records(record_of, self.reads)
             self.fragments = ReadingFragments(self.fragments, self.reads)
-        self.views = Views(content.catalog, job.urls, self.render, self.renderer.template_digest(Views.CARD),
+        digests = {kind: self.renderer.template_digest(name) for kind, name in Views.CARD_TEMPLATES.items()}
+        self.views = Views(content.catalog, job.urls, self.render, digests,
                            self.fragments, keys, record_of)
         self.planner = PagePlanner(content.catalog, job.config, job.urls, self.views, content.related)
         self.feeds = FeedWriter(job.config, job.urls, self.fragments)
@@ -97,23 +98,32 @@ class Worker:
 
     def stale_fragments(self, stored: FragmentStore) -> list[Stale]:
         """The fragments some page or feed shows that the store lacks or holds as made from other
-        inputs: every paper's card with an h2, the cards of related papers with an h3, the feed
-        entries of the papers in feeds. One read of the stored keys, in the parent."""
+        inputs: every paper's card, the lines of related papers and of papers on compact listings,
+        the feed entries of the papers in feeds. One read of the stored keys, in the parent."""
         in_feeds: dict[tuple[str, ...], set[str]] = {}   # entry kinds → the papers some feed shows so
         for listing in self.feed_listings:
             in_feeds.setdefault(self.feeds.entry_kinds(listing), set()).update(p.id for p in self.feeds.newest(listing))
-        related = {p.id for papers in self.content.related.values() for p in papers}
-        keys = {kind: stored.keys(kind) for kind in Views.CARD_KINDS + FeedWriter.ENTRY_KINDS + FeedWriter.SHORT_ENTRY_KINDS}
+        in_lines = self.papers_in_lines()
+        keys = {kind: stored.keys(kind) for kind in (*Views.CARD_TEMPLATES, *FeedWriter.ENTRY_KINDS,
+                                                     *FeedWriter.SHORT_ENTRY_KINDS)}
         signature = self.job.signature
         stale = []
         for index, paper in enumerate(self.content.catalog.papers):
             needs: list[tuple[tuple[str, ...], str]] = [
-                (Views.CARD_KINDS if paper.id in related else Views.CARD_KINDS[:1],
-                 f"{signature}:{self.views.card_fragment_key(paper)}")]
+                ((kind,), f"{signature}:{self.views.card_fragment_key(paper, kind)}")
+                for kind in (("card", "line") if paper.id in in_lines else ("card",))]
             needs += [(kinds, f"{signature}:{self.feeds.entry_fragment_key(paper)}")
                       for kinds, ids in in_feeds.items() if paper.id in ids]
             stale += [(index, kinds, key) for kinds, key in needs if any(keys[k].get(paper.id) != key for k in kinds)]
         return stale
+
+    def papers_in_lines(self) -> set[str]:
+        """The papers some page shows as a line: related papers, and the papers of compact taxonomies."""
+        papers = {p.id for related in self.content.related.values() for p in related}
+        for key in self.job.config.compact_taxonomies:
+            if key in self.content.catalog.taxonomies:
+                papers.update(pid for pid, terms in self.content.catalog.taxonomies[key].of_paper.items() if terms)
+        return papers
 
     def render_fragments(self, stale: list[Stale]) -> list[tuple[str, str, str, str]]:
         """FragmentStore rows (kind, paper id, key, body) of these stale fragments."""

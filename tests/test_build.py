@@ -79,7 +79,8 @@ def test_days_ordered_by_votes_then_title_with_previous_and_next(site):
 
 
 def card_titles(html: str) -> list[str]:
-    return re.findall(r'class="paper-card".*?<a href="[^"]*">([^<]*)</a>', html, re.S)
+    """The titles of the papers a page lists, as cards or as lines."""
+    return re.findall(r'class="paper-(?:card|line)".*?<a href="[^"]*">([^<]*)</a>', html, re.S)
 
 
 @pytest.mark.parametrize("count, archived, first", [(1, [], 1), (4, [1], 2), (5, [1], 3), (6, [1, 2], 2)])
@@ -215,7 +216,10 @@ def test_sample_site_pages_have_the_head_a_reader_needs(sample_site):
         assert re.search(r"<title>[^<]+</title>", text)
         assert '<link rel="canonical" href="https://example.org/papers/' in text
         assert '<meta property="og:title"' in text and '<meta property="og:url"' in text
-        assert 'type="application/rss+xml"' in text and 'type="application/atom+xml"' in text
+        assert 'type="application/rss+xml"' in text
+        parts = page.relative_to(sample_site).parts
+        if not (parts[0] in ("categories", "topics", "authors", "organizations") and len(parts) > 2):
+            assert 'type="application/atom+xml"' in text   # the site's; a term page links its own RSS
         if page.relative_to(sample_site).parts[0] not in ("search", "pagefind"):
             assert "<script" not in text  # only search needs JavaScript
     topic = (sample_site / "topics" / "reasoning" / "index.html").read_text()
@@ -254,6 +258,11 @@ def test_term_feeds_carry_fewer_papers_with_a_short_summary_as_configured(site):
         site.day(f"2024-01-{d:02d}", [paper(f"p{d}", f"Paper {d}", categories=["cs.LG"], abstract=abstract)])
     site.configure("base_url: https://example.org/\nterm_feed_items: 4\nterm_feed_summary: 80\n")
     assert site.build().returncode == 0
+    assert not (site.output / "categories/cs.LG/atom.xml").exists()   # term feeds are RSS unless asked
+    site.configure("base_url: https://example.org/\nterm_feed_items: 4\nterm_feed_summary: 80\n"
+                   "term_feed_formats: [rss, atom]\n")
+    assert site.build().returncode == 0
+    assert 'href="https://example.org/categories/cs.LG/atom.xml"' in site.read("categories/cs.LG/index.html")
     term = feedparser.parse(site.read("categories/cs.LG/rss.xml"))
     assert [e.title for e in term.entries] == ["Paper 6", "Paper 5", "Paper 4", "Paper 3"]
     summary = term.entries[0].summary   # plain text, escaped: readers show the tag as text
@@ -296,11 +305,28 @@ def test_sitemap_becomes_an_index_beyond_50000_urls():
     from site_gen.sitemap import sitemap_files
     from site_gen.urls import Urls
     urls = Urls("https://example.org/", "/")
-    entries = [(f"https://example.org/papers/{i}/", None) for i in range(50_001)]
-    files = dict(sitemap_files(entries, urls))
-    assert "<sitemapindex" in files["sitemap.xml"]
-    assert files["sitemaps/sitemap-2.xml"].count("<loc>") == 1
-    assert files["sitemaps/sitemap-1.xml"].count("<loc>") == 50_000
+    papers = [(f"papers/{i}/", f"2024-0{1 + i % 2}-15") for i in range(30_000)]
+    authors = [(f"authors/a{i}/", "2024-02-15") for i in range(50_001)]
+    files = dict(sitemap_files([("", "2024-02-15"), *papers, *authors], urls))
+    index = files["sitemap.xml"]
+    assert "<sitemapindex" in index
+    parts = {name: text.count("<loc>") for name, text in files.items() if name != "sitemap.xml"}
+    assert parts == {"sitemaps/papers-2024-01.xml": 15_000, "sitemaps/papers-2024-02.xml": 15_000,
+                     "sitemaps/authors.xml": 50_000, "sitemaps/authors-2.xml": 1, "sitemaps/site.xml": 1}
+    assert index.count("<loc>") == len(parts)
+    assert ("<loc>https://example.org/sitemaps/papers-2024-01.xml</loc><lastmod>2024-01-15</lastmod>") in index
+    assert "<loc>https://example.org/papers/2/</loc><lastmod>2024-01-15</lastmod>" in files["sitemaps/papers-2024-01.xml"]
+
+
+def test_a_new_day_leaves_the_sitemaps_of_earlier_months_as_they_were():
+    from site_gen.sitemap import sitemap_files
+    from site_gen.urls import Urls
+    urls = Urls("https://example.org/", "/")
+    old = [(f"papers/{i}/", f"2024-0{1 + i % 3}-15") for i in range(60_000)]
+    before = dict(sitemap_files(old, urls))
+    after = dict(sitemap_files(old + [("papers/new/", "2024-03-16")], urls))
+    changed = {name for name in after if before.get(name) != after[name]}
+    assert changed == {"sitemap.xml", "sitemaps/papers-2024-03.xml"}
 
 
 def test_template_override_by_name(site, tmp_path):
@@ -333,6 +359,28 @@ def test_unknown_taxonomy_is_a_config_error(site):
     site.configure("taxonomies: [categories, tags]\n")
     result = site.build()
     assert result.returncode == 1 and ":1: taxonomies: expected some of: categories, topics" in result.stderr
+
+
+def test_term_feed_formats_must_be_rss_or_atom(site):
+    site.configure("title: T\nterm_feed_formats: [rss, json]\n")
+    result = site.build()
+    assert result.returncode == 1 and ":2: term_feed_formats: expected one or more of: rss, atom" in result.stderr
+
+
+def test_author_pages_list_a_line_per_paper_and_category_pages_cards(site):
+    site.day("2024-01-01", [paper("a", "Alpha", authors=["Ann Lee"], organization="Lab", categories=["cs.LG"],
+                                  upvotes=7, abstract="Alpha finds a <b>new</b> thing.")])
+    assert site.build().returncode == 0
+    for page in ("authors/ann-lee/index.html", "organizations/lab/index.html"):
+        text = site.read(page)
+        assert card_titles(text) == ["Alpha"] and 'class="paper-card"' not in text
+        assert "Ann Lee" in text and "Jan 1, 2024" in text and "▲ 7" in text and "finds a" not in text
+    category = site.read("categories/cs.LG/index.html")
+    assert card_titles(category) == ["Alpha"] and 'class="paper-card"' in category and "finds a" in category
+    site.configure("compact_taxonomies: [organizations]\n")
+    assert site.build().returncode == 0
+    assert "finds a" in site.read("authors/ann-lee/index.html")
+    assert "finds a" not in site.read("organizations/lab/index.html")
 
 
 def related_titles(html: str) -> list[str]:

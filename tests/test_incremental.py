@@ -99,12 +99,15 @@ def test_incremental_builds_equal_clean_builds(tmp_path_factory, steps):
                 if record in records:
                     records.remove(record)
         elif operation == "template":
-            card = site.templates / "card.html"
-            if card.exists():
-                card.unlink()
+            name, text = [("card.html", '<article class="paper-card"><h2><a href="{{ card.url }}">'
+                                        '{{ card.title_html }}</a></h2> ▲ {{ card.votes }}</article>\n'),
+                          ("line.html", '<li class="paper-line"><a href="{{ card.url }}">{{ card.title_html }}</a>'
+                                        ' {{ card.date_label }}</li>\n')][n % 2]
+            override = site.templates / name
+            if override.exists():
+                override.unlink()
             else:
-                card.write_text('<article class="paper-card"><{{ heading }}><a href="{{ card.url }}">'
-                                '{{ card.title_html }}</a></{{ heading }}> ▲ {{ card.votes }}</article>\n')
+                override.write_text(text)
         elif operation == "config":
             site.config_text = site.config_text.replace("per_page: 2", "per_page: 3") if "per_page: 2" in \
                 site.config_text else site.config_text.replace("per_page: 3", "per_page: 2")

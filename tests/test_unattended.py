@@ -301,9 +301,9 @@ def test_output_grows_by_a_bounded_amount_per_author(site, authors):
     assert site.build().returncode == 0
     size = sum(len(data) for data in snapshot(site.output).values())
     assert size / authors <= 30_000, size / authors
-    atom = site.read("authors/collaborator-number7-physicist/atom.xml")
-    assert "Collaborator Number9 Physicist" in atom and "Collaborator Number10 Physicist" not in atom
-    assert "et al." in atom
+    feed = site.read("authors/collaborator-number7-physicist/rss.xml")
+    assert "Collaborator Number9 Physicist" in feed and "Collaborator Number10 Physicist" not in feed
+    assert "et al." in feed
     page = site.read("papers/2503.00001/index.html")
     assert f"Collaborator Number{authors - 1} Physicist" in page     # the paper's page names them all
 
@@ -427,7 +427,7 @@ def test_a_live_tree_missing_files_is_repaired_not_reported_unchanged(site):
     site.day(DAY, papers_of(DAY, 5, "2503"))
     assert site.build().returncode == 0
     whole = snapshot(site.output)
-    for location in ("papers/2503.00001/index.html", "authors/shared-author/atom.xml"):
+    for location in ("papers/2503.00001/index.html", "authors/shared-author/rss.xml"):
         (site.output / location).unlink()
     result = site.build()
     assert result.returncode == 0 and "nothing changed" not in result.stdout
