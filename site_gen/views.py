@@ -5,6 +5,7 @@ import datetime as dt
 import functools
 import hashlib
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Callable, Iterator, Mapping
 
 from markupsafe import Markup
@@ -164,7 +165,7 @@ class Views:
 
     # A paper as fragments (fragments.py) of two kinds: a card, as listings show it, and a line
     # (title, authors, date), as publication lists and related papers do.
-    CARD_TEMPLATES = {"card": "card.html", "line": "line.html"}
+    CARD_TEMPLATES: Mapping[str, str] = MappingProxyType({"card": "card.html", "line": "line.html"})
 
     def __init__(self, catalog: Catalog, urls: Urls, render_fragment: Callable[[str, dict], str],
                  card_digests: Mapping[str, str], fragments: FragmentStore, keys: Mapping[str, str],

@@ -99,10 +99,10 @@ def test_incremental_builds_equal_clean_builds(tmp_path_factory, steps):
                 if record in records:
                     records.remove(record)
         elif operation == "template":
-            name, text = [("card.html", '<article class="paper-card"><h2><a href="{{ card.url }}">'
-                                        '{{ card.title_html }}</a></h2> ▲ {{ card.votes }}</article>\n'),
-                          ("line.html", '<li class="paper-line"><a href="{{ card.url }}">{{ card.title_html }}</a>'
-                                        ' {{ card.date_label }}</li>\n')][n % 2]
+            name, text = [("card.html", ('<article class="paper-card"><h2><a href="{{ card.url }}">'
+                                         '{{ card.title_html }}</a></h2> ▲ {{ card.votes }}</article>\n')),
+                          ("line.html", ('<li class="paper-line"><a href="{{ card.url }}">{{ card.title_html }}</a>'
+                                         ' {{ card.date_label }}</li>\n'))][n % 2]
             override = site.templates / name
             if override.exists():
                 override.unlink()
