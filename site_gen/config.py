@@ -80,9 +80,10 @@ class SiteConfig:
     per_page: int = 50
     feed_items: int = 50
     feed_authors: int = 10                     # authors named in a feed entry, then "et al."; the page names all
-    term_feed_items: int = 20                  # papers per category, topic, author or organisation feed
+    term_feed_items: int = 10                  # papers per category, topic, author or organisation feed
     term_feed_summary: int = 300               # characters of the abstract in those feeds' entries; 0: all of it
     term_feed_formats: tuple[str, ...] = ("rss",)   # the feeds of each of those: rss, atom or both
+    trending_papers: int = 200                 # papers on each week and month page, most voted first; 0: all
     categories: dict[str, str] = field(default_factory=dict)
     topics: tuple[TopicRule, ...] = ()
     templates: Path | None = None
@@ -292,7 +293,7 @@ def load_config(path: Path | None) -> SiteConfig:
     values = reader.mapping(root, "", {
         "title": FieldReader.text, "description": FieldReader.text, "base_url": FieldReader.url, "language": FieldReader.text,
         "per_page": FieldReader.integer, "feed_items": FieldReader.integer, "feed_authors": FieldReader.integer,
-        "term_feed_items": FieldReader.integer, "term_feed_summary": _count, "term_feed_formats": _feed_formats,
+        "term_feed_items": FieldReader.integer, "term_feed_summary": _count, "term_feed_formats": _feed_formats, "trending_papers": _count,
         "categories": _categories,
         "topics": _topics, "templates": _path(path.parent, "folder"), "search": FieldReader.flag, "email": _email(path.parent),
         "search_shard_papers": FieldReader.integer,

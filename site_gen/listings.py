@@ -91,13 +91,17 @@ def code_listing(catalog: Catalog) -> Listing:
                    "With code", None, Urls.CODE)
 
 
-def period_listings(periods: list[Period], title: str) -> Iterator[Listing]:
+def period_listings(periods: list[Period], title: str, top: int) -> Iterator[Listing]:
+    """Weeks and months, each its `top` most voted papers (all when 0). Votes reorder a period's
+    papers every day, so each of its pages is written again: the cap bounds what that costs."""
     for i, period in enumerate(periods):
         older = periods[i + 1] if i + 1 < len(periods) else None
         newer = periods[i - 1] if i > 0 else None
+        shown = period.papers[:top] if top else period.papers
+        order = "most voted first" if len(shown) == len(period.papers) else f"the most voted of {len(period.papers):,}"
         yield Listing(Urls.period(period.kind, period.key), period.label,
-                      f"The most voted papers of {period.label}.", period.papers, title, "days/", None,
-                      "most voted first", stable_pages=False,
+                      f"The most voted papers of {period.label}.", shown, title, "days/", None,
+                      order, stable_pages=False,
                       neighbours=tuple((p.label, Urls.period(p.kind, p.key)) if p else None for p in (older, newer)))
 
 
@@ -116,5 +120,5 @@ def paged_listings(catalog: Catalog, config: SiteConfig) -> Iterator[Listing]:
     for taxonomy in catalog.taxonomies.values():
         for term in taxonomy.terms:
             yield term_listing(taxonomy, term, config)
-    yield from period_listings(catalog.weeks, "Weeks")
-    yield from period_listings(catalog.months, "Months")
+    yield from period_listings(catalog.weeks, "Weeks", config.trending_papers)
+    yield from period_listings(catalog.months, "Months", config.trending_papers)

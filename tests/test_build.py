@@ -361,6 +361,21 @@ def test_unknown_taxonomy_is_a_config_error(site):
     assert result.returncode == 1 and ":1: taxonomies: expected some of: categories, topics" in result.stderr
 
 
+def test_week_and_month_pages_show_the_most_voted_papers_up_to_the_cap(site):
+    site.configure("trending_papers: 3\nper_page: 2\n")
+    site.day("2024-01-01", [paper(f"p{i}", f"Paper {i}", upvotes=i) for i in range(5)])
+    assert site.build().returncode == 0
+    month = site.read("months/2024-01/index.html")
+    assert card_titles(month) == ["Paper 4", "Paper 3"] and "3 papers, the most voted of 5." in month
+    assert card_titles(site.read("months/2024-01/page/2/index.html")) == ["Paper 2"]
+    assert not (site.output / "months/2024-01/page/3").exists()
+    assert len(card_titles(site.read("days/2024-01-01/index.html"))) == 5   # the day lists them all
+    site.configure("trending_papers: 0\nper_page: 2\n")
+    assert site.build().returncode == 0
+    assert "5 papers, most voted first." in site.read("months/2024-01/index.html")
+    assert card_titles(site.read("weeks/2024-W01/page/3/index.html")) == ["Paper 0"]
+
+
 def test_term_feed_formats_must_be_rss_or_atom(site):
     site.configure("title: T\nterm_feed_formats: [rss, json]\n")
     result = site.build()
