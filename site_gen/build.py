@@ -101,7 +101,7 @@ def read_content(config: SiteConfig, content: Path, store: StateStore, parallel:
         clock("catalog")
         related = as_papers(finding_related.result(), catalog.papers)
         clock("related (waited for)")
-    return SiteContent(catalog, related, keys, copies)
+    return SiteContent(catalog, related, keys, {p.id: p.content_digest for p in catalog.papers}, copies)
 
 
 def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT_STATE,

@@ -45,6 +45,19 @@ class PaperCard:
 
 
 @dataclass(frozen=True)
+class PaperLine:
+    """A paper as a line of a list: only what does not change from day to day (no votes), so
+    that a list of an author's papers is written again when they publish, not whenever votes move."""
+    id: str
+    url: str
+    title_html: Markup
+    title_text: str
+    date: str
+    date_label: str
+    byline: str
+
+
+@dataclass(frozen=True)
 class PaperDetail:
     card: PaperCard
     authors: list[Link]
@@ -103,7 +116,7 @@ class Cards:
 
     def fingerprint(self) -> tuple:
         # One string of every key: a listing page has up to 2 × per_page cards.
-        keys = self.views.keys
+        keys = self.views.keys_of(self.kind)
         return (self.kind, self.views.card_digests[self.kind], " ".join([keys[p.id] for p in self.papers]))
 
 
@@ -169,13 +182,14 @@ class Views:
 
     def __init__(self, catalog: Catalog, urls: Urls, render_fragment: Callable[[str, dict], str],
                  card_digests: Mapping[str, str], fragments: FragmentStore, keys: Mapping[str, str],
-                 record_of: Callable[[Paper], Paper] | None = None):
+                 steady_keys: Mapping[str, str], record_of: Callable[[Paper], Paper] | None = None):
         self.catalog = catalog
         self.urls = urls
         self.render_fragment = render_fragment
         self.card_digests = card_digests  # kind → digest of its template, which every page showing it depends on
         self.fragments = fragments      # rendered cards, by paper
         self.keys = keys                # paper id → paper_keys()
+        self.steady_keys = steady_keys  # paper id → its content digest: what a line shows
         # Where a paper's full record (what its detail and excerpt show) is read: the catalog's paper
         # itself unless the build hands a reader of its own (workers.Worker: content.PaperCopies).
         self.record_of = record_of or _itself
@@ -215,13 +229,22 @@ class Views:
             excerpt=markup.excerpt(paper.abstract),
         )
 
+    def line(self, paper: Paper) -> PaperLine:
+        return PaperLine(id=paper.id, url=self.urls.link(Urls.paper(paper.id)),
+                         title_html=Markup(markup.title_html(paper.title)), title_text=paper.title,
+                         date=paper.date.isoformat(), date_label=date_label(paper.date), byline=byline(paper))
+
+    def keys_of(self, kind: str) -> Mapping[str, str]:
+        """Paper id → the key of everything a fragment of this kind shows."""
+        return self.keys if kind == "card" else self.steady_keys
+
     def card_fragment_key(self, paper: Paper, kind: str) -> str:
-        return f"{self.card_digests[kind]}:{self.paper_key(paper)}"
+        return f"{self.card_digests[kind]}:{self.keys_of(kind)[paper.id]}"
 
     def render_cards(self, paper: Paper, kinds: tuple[str, ...]) -> dict[str, str]:
         """The paper's fragments of these kinds (CARD_TEMPLATES)."""
-        card = self.card(paper)
-        return {kind: self.render_fragment(self.CARD_TEMPLATES[kind], {"card": card}) for kind in kinds}
+        views = {"card": self.card, "line": self.line}
+        return {kind: self.render_fragment(self.CARD_TEMPLATES[kind], {kind: views[kind](paper)}) for kind in kinds}
 
     def cards_html(self, papers: list[Paper], kind: str) -> list[Markup]:
         return [Markup(html) for html in self.fragments.bodies(kind, [p.id for p in papers])]

@@ -44,11 +44,12 @@ class SiteContent:
     catalog: Catalog
     related: Mapping[str, list[Paper]]   # paper id → its related papers
     keys: Mapping[str, str]              # paper id → views.paper_keys()
+    steady_keys: Mapping[str, str]       # paper id → its content digest (records.Paper)
     copies: PaperCopies | None = None    # where workers read a paper's full record back
 
     def release(self) -> None:
         """Let go of it all, wherever this object is held (see runtime.SharedPool)."""
-        self.catalog = self.related = self.keys = None
+        self.catalog = self.related = self.keys = self.steady_keys = None
 
 
 @dataclass
@@ -84,14 +85,16 @@ class Worker:
         self.renderer = Renderer(job.site, job.config.templates)
         self.render = self.renderer.render
         self.fragments = FragmentStore(job.fragments)
-        keys, record_of = content.keys, content.copies.of if forked and content.copies else None
+        keys, steady_keys = content.keys, content.steady_keys
+        record_of = content.copies.of if forked and content.copies else None
         self.reads = ReadLog() if job.check_inputs else None
         if self.reads:   # the dependency check: what each file declares and reads is recorded
-            keys, record_of = DeclaringKeys(keys, self.reads), reading_records(record_of, self.reads)
+            keys, steady_keys = DeclaringKeys(keys, self.reads), DeclaringKeys(steady_keys, self.reads)
+            record_of = reading_records(record_of, self.reads)
             self.fragments = ReadingFragments(self.fragments, self.reads)
         digests = {kind: self.renderer.template_digest(name) for kind, name in Views.CARD_TEMPLATES.items()}
         self.views = Views(content.catalog, job.urls, self.render, digests,
-                           self.fragments, keys, record_of)
+                           self.fragments, keys, steady_keys, record_of)
         self.planner = PagePlanner(content.catalog, job.config, job.urls, self.views, content.related)
         self.feeds = FeedWriter(job.config, job.urls, self.fragments)
         self.feed_listings: list[Listing] = list(feed_listings(content.catalog, job.config))

@@ -389,9 +389,18 @@ def test_author_pages_list_a_line_per_paper_and_category_pages_cards(site):
     for page in ("authors/ann-lee/index.html", "organizations/lab/index.html"):
         text = site.read(page)
         assert card_titles(text) == ["Alpha"] and 'class="paper-card"' not in text
-        assert "Ann Lee" in text and "Jan 1, 2024" in text and "▲ 7" in text and "finds a" not in text
+        assert "Ann Lee" in text and "Jan 1, 2024" in text and "▲" not in text and "finds a" not in text
     category = site.read("categories/cs.LG/index.html")
     assert card_titles(category) == ["Alpha"] and 'class="paper-card"' in category and "finds a" in category
+    assert "▲ 7" in category
+    written = {page: (site.output / page).stat().st_ino for page in ("authors/ann-lee/index.html",
+                                                                     "categories/cs.LG/index.html")}
+    site.day("2024-01-01", [paper("a", "Alpha", authors=["Ann Lee"], organization="Lab", categories=["cs.LG"],
+                                  upvotes=8, abstract="Alpha finds a <b>new</b> thing.")])
+    assert site.build().returncode == 0   # new votes: the category page shows them, the author page is kept
+    assert (site.output / "authors/ann-lee/index.html").stat().st_ino == written["authors/ann-lee/index.html"]
+    assert (site.output / "categories/cs.LG/index.html").stat().st_ino != written["categories/cs.LG/index.html"]
+    assert "▲ 8" in site.read("categories/cs.LG/index.html")
     site.configure("compact_taxonomies: [organizations]\n")
     assert site.build().returncode == 0
     assert "finds a" in site.read("authors/ann-lee/index.html")
