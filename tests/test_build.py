@@ -80,7 +80,9 @@ def test_days_ordered_by_votes_then_title_with_previous_and_next(site):
 
 def card_titles(html: str) -> list[str]:
     """The titles of the papers a page lists, as cards or as lines."""
-    return re.findall(r'class="paper-(?:card|line)".*?<a href="[^"]*">([^<]*)</a>', html, re.S)
+    lines = "".join(re.findall(r'<ul class="paper-lines">(.*?)</ul>', html, re.S))
+    return (re.findall(r'class="paper-card".*?<a href="[^"]*">([^<]*)</a>', html, re.S)
+            + re.findall(r'<li><a href="[^"]*">([^<]*)</a>', lines))
 
 
 @pytest.mark.parametrize("count, archived, first", [(1, [], 1), (4, [1], 2), (5, [1], 3), (6, [1, 2], 2)])

@@ -101,7 +101,7 @@ def test_incremental_builds_equal_clean_builds(tmp_path_factory, steps):
         elif operation == "template":
             name, text = [("card.html", ('<article class="paper-card"><h2><a href="{{ card.url }}">'
                                          '{{ card.title_html }}</a></h2> ▲ {{ card.votes }}</article>\n')),
-                          ("line.html", ('<li class="paper-line"><a href="{{ line.url }}">{{ line.title_html }}</a>'
+                          ("line.html", ('<li><a href="{{ line.url }}">{{ line.title_html }}</a>'
                                          ' {{ line.date_label }}</li>\n'))][n % 2]
             override = site.templates / name
             if override.exists():
