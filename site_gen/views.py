@@ -28,23 +28,6 @@ class Link:
 
 
 @dataclass(frozen=True)
-class PaperCard:
-    id: str
-    url: str
-    title_html: Markup
-    title_text: str
-    date: str
-    date_label: str
-    byline: str
-    organization: Link | None
-    categories: list[Link]
-    votes: int | None
-    comments: int | None
-    has_code: bool
-    excerpt: str
-
-
-@dataclass(frozen=True)
 class PaperLine:
     """A paper as a line of a list: only what does not change from day to day (no votes), so
     that a list of an author's papers is written again when they publish, not whenever votes move."""
@@ -55,6 +38,17 @@ class PaperLine:
     date: str
     date_label: str
     byline: str
+
+
+@dataclass(frozen=True)
+class PaperCard(PaperLine):
+    """A paper as a card of a listing: its line, and what changes from day to day."""
+    organization: Link | None
+    categories: list[Link]
+    votes: int | None
+    comments: int | None
+    has_code: bool
+    excerpt: str
 
 
 @dataclass(frozen=True)
@@ -214,13 +208,7 @@ class Views:
         organizations = self.term_links(paper, "organizations") or \
             ([Link(paper.organization, "")] if paper.organization else [])
         return PaperCard(
-            id=paper.id,
-            url=self.urls.link(Urls.paper(paper.id)),
-            title_html=Markup(markup.title_html(paper.title)),
-            title_text=paper.title,
-            date=paper.date.isoformat(),
-            date_label=date_label(paper.date),
-            byline=byline(paper),
+            **vars(self.line(paper)),
             organization=organizations[0] if organizations else None,
             categories=self.term_links(paper, "categories"),
             votes=paper.upvotes,
