@@ -174,13 +174,17 @@ class OutputTrees:
     def manifest_name(root: Path) -> str:
         return f"{root.name.lstrip('.')}-{hashlib.blake2b(str(root).encode(), digest_size=6).hexdigest()}"
 
-    def live_inputs(self) -> str:
-        """What the live tree was built from (its manifest's `inputs`), or "" when unknown or when
-        something changed the tree since it was published (a folder's modification time moved)."""
+    def live_inputs(self, expected: str | None = None) -> str:
+        """What the live tree was built from (its manifest's `inputs`), or "" when unknown, when it
+        is not `expected` (if given), or when something changed the tree since it was published (a
+        folder's modification time moved). The folders are looked at last: a build with work to do
+        does not stat every folder of the site."""
         root = self.live_root()
         if root is None:
             return ""
         inputs, stamps = load_inputs(self.state, self.manifest_name(root), root)
+        if expected is not None and inputs != expected:
+            return ""
         return inputs if _stamps_hold(root, stamps) else ""
 
     def live(self) -> Tree:

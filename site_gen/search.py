@@ -77,7 +77,8 @@ def update_search_index(config: SiteConfig, signature: str, shards: list[Shard],
     search_keys = {w.location: w.search_key for w in written if w.search_key}
     prints, stale = {}, []
     for shard in shards:
-        print_ = fingerprint(signature, [(location, search_keys[location]) for location in shard.papers])
+        # in location order: the index does not depend on the order votes give a day's papers
+        print_ = fingerprint(signature, [(location, search_keys[location]) for location in sorted(shard.papers)])
         prints[shard.location] = print_
         if tree.has(shard.location, print_) and (tree.root / shard.location).is_dir():
             continue

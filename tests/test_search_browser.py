@@ -97,6 +97,15 @@ def test_search_shards_merged_in_the_browser_stay_right_through_incremental_buil
             {"2024-03-10", "2024-03-13", "2025-01-10"}
         assert search(page, url, "ocelot") == ["/digest/papers/p100/"]
 
+        # New votes reorder a day's papers, but what the index holds of them is the same: every
+        # shard is kept (the day's page is built again).
+        site.write(days[1], [dict(paper, upvotes=10 - i) for i, paper in enumerate(site.days[days[1]])])
+        before, day_page = site.shards(), site.root / "output" / "days" / days[1] / "index.html"
+        old_order = day_page.read_text()
+        site.build()
+        assert site.shards() == before
+        assert day_page.read_text() != old_order
+
         # A template that changes what a paper page gives the index: every shard is indexed again.
         overrides = site.root / "templates"
         overrides.mkdir()
