@@ -16,7 +16,7 @@ import hashlib
 import marshal
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterable
 
 from . import __version__
 from .config import SiteConfig
@@ -27,32 +27,36 @@ _PLAIN = {str, int, float, bool, type(None)}
 INPUT_HASHES = "input-hashes"   # the state store's entry: each day file's and template's stamp and hash
 
 
-@functools.lru_cache(maxsize=None)
-def _field_names(cls: type) -> tuple[str, ...] | None:
-    return tuple(f.name for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) else None
-
-
 def _canonical(value: Any) -> Any:
     """A value's inputs as nested tuples of plain values. Every page of a build is fingerprinted,
-    so plain values are told by their exact type first."""
+    so plain values are told by their exact type first, and each other type's way is found once."""
     kind = type(value)
-    if kind in _PLAIN:
-        return value
+    return value if kind in _PLAIN else _way_of(kind)(value)
+
+
+def _all(values: Iterable[Any]) -> tuple:
+    return tuple([v if type(v) in _PLAIN else _canonical(v) for v in values])
+
+
+@functools.lru_cache(maxsize=None)
+def _way_of(kind: type) -> Callable[[Any], Any]:
+    """How a value of this (not plain) type is made canonical."""
+    name = kind.__name__
     if getattr(kind, "fingerprint", None) is not None:
-        return (kind.__name__, value.fingerprint())
-    names = _field_names(kind)
-    if names is not None:
-        return (kind.__name__,) + tuple(_canonical(getattr(value, name)) for name in names)
-    if isinstance(value, dict):
-        return tuple((_canonical(k), _canonical(v)) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return tuple(map(_canonical, value))
-    if isinstance(value, (dt.date, Path)):
-        return str(value)
+        return lambda value: (name, value.fingerprint())
+    if dataclasses.is_dataclass(kind):
+        names = tuple(f.name for f in dataclasses.fields(kind))
+        return lambda value: (name, *_all([getattr(value, field) for field in names]))
+    if issubclass(kind, dict):
+        return lambda value: tuple([(_canonical(k), _canonical(v)) for k, v in value.items()])
+    if issubclass(kind, (list, tuple)):
+        return _all
+    if issubclass(kind, (dt.date, Path)):
+        return str
     for base in (str, int, float):   # subclasses, such as Markup: told apart from the plain value
-        if isinstance(value, base):
-            return (kind.__name__, base(value))
-    raise TypeError(f"cannot fingerprint {kind.__name__}")
+        if issubclass(kind, base):
+            return lambda value: (name, base(value))
+    raise TypeError(f"cannot fingerprint {name}")
 
 
 def fingerprint(*parts: Any) -> str:
