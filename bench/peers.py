@@ -18,19 +18,18 @@ from site_gen.content import load_content  # noqa: E402
 EQUIVALENT = "taxonomies: [categories, topics]\nsearch: false\nrelated: 0\n"   # site.yaml: what the peers build
 
 
-def _papers(count: int, work: Path):
-    """The corpus's papers with the topic names site-gen gives them, so every generator groups alike."""
-    site = work / f"site-{count}"
+def _papers(site: Path):
+    """The site's papers with the topic names site-gen gives them, so every generator groups alike."""
     matcher = TopicMatcher(load_config(site / "site.yaml").topics)
     return [(paper, [name for _, name in matcher(paper)]) for paper in load_content(site / "content")]
 
 
-def hugo(count: int, work: Path, measure):
+def hugo(source: Path, count: int, work: Path, measure):
     site = work / f"hugo-{count}"
     shutil.rmtree(site, ignore_errors=True)
     shutil.copytree(BENCH / "hugo", site)
     papers = site / "content" / "papers"
-    for paper, topics in _papers(count, work):
+    for paper, topics in _papers(source):
         # the reference layout's content: a folder a day, one category, the topics as tags
         front = {"title": paper.title, "date": paper.date.isoformat(), "authors": list(paper.authors),
                  "categories": list(paper.categories[:1]), "tags": topics, "votes": paper.upvotes}
@@ -42,14 +41,14 @@ def hugo(count: int, work: Path, measure):
     return built
 
 
-def pelican(count: int, work: Path, measure):
+def pelican(source: Path, count: int, work: Path, measure):
     """No authors: the equivalent site has no author pages, and Pelican's take time quadratic in the
     papers (each author's page filters the whole site's list by membership in the author's list)."""
     site = work / f"pelican-{count}"
     shutil.rmtree(site, ignore_errors=True)
     (site / "content").mkdir(parents=True)
     shutil.copy(BENCH / "pelican" / "pelicanconf.py", site)
-    for paper, topics in _papers(count, work):
+    for paper, topics in _papers(source):
         tags = ", ".join(topics)
         (site / "content" / f"{paper.id}.md").write_text(
             f"Title: {paper.title}\nDate: {paper.date.isoformat()}\nCategory: {paper.categories[0]}\n"
@@ -66,13 +65,12 @@ def _check_pages(folder: Path, pattern: str, count: int, name: str) -> None:
         raise SystemExit(f"{name} wrote {pages} pages for {count} papers in {folder}: its build is not comparable")
 
 
-def site_gen_equivalent(count: int, work: Path, measure):
+def site_gen_equivalent(source: Path, count: int, work: Path, measure):
     """site-gen building what the peers build: categories and topics (no author, organisation pages,
     no related papers, no search)."""
     site = work / f"site-gen-equivalent-{count}"
     shutil.rmtree(site, ignore_errors=True)
     site.mkdir(parents=True)
-    source = work / f"site-{count}"
     (site / "content").symlink_to(source / "content")
     config = (source / "site.yaml").read_text().replace("templates: templates\n", "")
     config = "".join(line + "\n" for line in config.splitlines()

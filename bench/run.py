@@ -96,8 +96,9 @@ def size_of(text: str) -> int:
 
 def bench_site(count: int, work: Path, search: bool = False, related: int | None = None,
                equivalent: bool = False) -> Path:
-    """A fresh site of the corpus of `count` papers, with an empty template override folder."""
-    site = work / f"site-{count}"
+    """A fresh site of the corpus of `count` papers, with an empty template override folder
+    (the equivalent site in a folder of its own, so that it does not replace the default one)."""
+    site = work / (f"site-{count}-equivalent" if equivalent else f"site-{count}")
     shutil.rmtree(site, ignore_errors=True)
     corpus.write_corpus(count, site)
     (site / "templates").mkdir()
@@ -217,13 +218,13 @@ def main() -> None:
             print("Equivalent sites (one page per paper; paginated home, category and topic pages; their feeds):\n")
             print("| generator, clean build | wall s | CPU s | peak RSS MiB | peak PSS MiB |")
             print("|---|---:|---:|---:|---:|")
-            same = peers.site_gen_equivalent(count, args.work, measure)
+            same = peers.site_gen_equivalent(site, count, args.work, measure)
             print(f"| site-gen | {figures(same)} |", flush=True)
             ratios = []
             chosen = [(name, build) for name, build in (("Hugo", peers.hugo), ("Pelican", peers.pelican))
                       if name.lower() in args.peers.lower().split(",")]
             for name, build_peer in chosen:
-                peer = build_peer(count, args.work, measure)
+                peer = build_peer(site, count, args.work, measure)
                 print(f"| {name} | {figures(peer)} |", flush=True)
                 ratios.append(f"site-gen / {name}: wall {same.wall / peer.wall:.3f}x, "
                               f"peak memory {same.peak_rss / peer.peak_rss:.3f}x (RSS), {same.peak_pss / peer.peak_pss:.3f}x (PSS)")

@@ -23,6 +23,11 @@ def as_datetime(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
 
 
+def entry_format(kind: str) -> str:
+    """The feed format ("rss" or "atom") of an entry fragment kind ("rss", "atom-short" …)."""
+    return kind.partition("-")[0]
+
+
 def _elements(text: str, start: str, end: str) -> list[str]:
     """Each element, in order, as the whole lines from the one holding `start` to the one holding
     `end`. Tags cannot occur inside escaped text, and items and entries do not nest."""
@@ -80,15 +85,19 @@ class FeedWriter:
     def entry_fragment_key(self, paper: Paper) -> str:
         return f"feedgen {feedgen.version.version_str}:{self.entry_key(paper)}"
 
-    def entry_kinds(self, listing: Listing) -> tuple[str, str]:
-        """The fragments a listing's RSS and Atom feeds are made of. A paper is in the feeds of all
-        its categories, topics, authors and organisations: there, a short summary keeps the site's
-        size (and the upload after each day) from growing with full abstracts times terms."""
-        return self.SHORT_ENTRY_KINDS if listing.term_feeds and self.config.term_feed_summary else self.ENTRY_KINDS
+    def entry_kinds(self, listing: Listing) -> tuple[str, ...]:
+        """The fragments a listing's RSS and Atom feeds are made of (of the formats it has). A paper
+        is in the feeds of all its categories, topics, authors and organisations: there, a short
+        summary keeps the site's size (and the upload after each day) from growing with full
+        abstracts times terms."""
+        kinds = self.SHORT_ENTRY_KINDS if listing.term_feeds and self.config.term_feed_summary else self.ENTRY_KINDS
+        formats = feed_kinds(listing)
+        return tuple(kind for kind in kinds if entry_format(kind) in formats)
 
-    def render_entries(self, papers: list[Paper], kinds: tuple[str, str] = ENTRY_KINDS) -> list[dict[str, str]]:
-        """Each paper's RSS item and Atom entry (of these fragment kinds), exactly as feedgen writes
-        them inside a feed (one feed of all the papers, cut into entries: a feed per paper costs far more)."""
+    def render_entries(self, papers: list[Paper], kinds: tuple[str, ...] = ENTRY_KINDS) -> list[dict[str, str]]:
+        """Each paper's entries of these fragment kinds (all full, or all short), exactly as feedgen
+        writes them inside a feed (one feed of all the papers, cut into entries: a feed per paper
+        costs far more)."""
         if not papers:
             return []
         generator = FeedGenerator()
@@ -97,14 +106,18 @@ class FeedWriter:
         generator.title(self.config.title)
         generator.description(self.config.title)
         generator.link(href=self.urls.absolute(Urls.HOME), rel="alternate")
-        short = kinds == self.SHORT_ENTRY_KINDS
+        short = kinds[0] in self.SHORT_ENTRY_KINDS
         for paper in papers:
             generator.add_entry(self._new_entry(paper, short), order="append")
-        items = _elements(generator.rss_str(pretty=True).decode(), "<item>", "</item>")
-        entries = _elements(generator.atom_str(pretty=True).decode(), "<entry>", "</entry>")
-        if not len(items) == len(entries) == len(papers):
+        formats = {entry_format(kind) for kind in kinds}
+        made = {}
+        if "rss" in formats:
+            made["rss"] = _elements(generator.rss_str(pretty=True).decode(), "<item>", "</item>")
+        if "atom" in formats:
+            made["atom"] = _elements(generator.atom_str(pretty=True).decode(), "<entry>", "</entry>")
+        if any(len(entries) != len(papers) for entries in made.values()):
             raise RuntimeError(f"feedgen {feedgen.version.version_str}: its feed did not cut into one entry per paper")
-        return [dict(zip(kinds, pair)) for pair in zip(items, entries)]
+        return [{kind: made[entry_format(kind)][i] for kind in kinds} for i in range(len(papers))]
 
     def short_summary(self, paper: Paper) -> str:
         """The abstract as plain text, cut at a word to at most `term_feed_summary` characters."""
@@ -184,7 +197,7 @@ class FeedWriter:
     def files(self, listing: Listing) -> Iterator[tuple[str, bytes]]:
         """(location, bytes) of each feed of a listing: RSS and Atom, and JSON Feed for the site's."""
         papers = self.newest(listing)
-        entry_kinds = dict(zip(self.ENTRY_KINDS, self.entry_kinds(listing)))
+        entry_kinds = {entry_format(kind): kind for kind in self.entry_kinds(listing)}
         for kind, location in zip(feed_kinds(listing), self.locations(listing)):
             if kind == "json":
                 yield location, self.json_feed(listing, papers, location)

@@ -35,7 +35,10 @@ CHUNK = 256
 # build's papers is quicker than reading the day, and copies the memory of those few papers only.
 COPY_MIN_PAPERS = 50
 
-Stale = tuple[int, tuple[str, ...], str]   # (paper index, fragment kinds, the key they must have)
+Stale = tuple[int, tuple[str, ...], tuple[str, ...]]   # (paper index, fragment kinds, the key each must have)
+ENTRY_KINDS = FeedWriter.ENTRY_KINDS + FeedWriter.SHORT_ENTRY_KINDS
+# the fragment kinds a worker renders together: a paper's card and line, its full feed entries, its short ones
+FRAGMENT_GROUPS = (tuple(Views.CARD_TEMPLATES), FeedWriter.ENTRY_KINDS, FeedWriter.SHORT_ENTRY_KINDS)
 
 
 @dataclass
@@ -103,21 +106,25 @@ class Worker:
         """The fragments some page or feed shows that the store lacks or holds as made from other
         inputs: every paper's card, the lines of related papers and of papers on compact listings,
         the feed entries of the papers in feeds. One read of the stored keys, in the parent."""
-        in_feeds: dict[tuple[str, ...], set[str]] = {}   # entry kinds → the papers some feed shows so
+        in_feeds: dict[str, set[str]] = {}   # entry kind → the papers some feed shows so
         for listing in self.feed_listings:
-            in_feeds.setdefault(self.feeds.entry_kinds(listing), set()).update(p.id for p in self.feeds.newest(listing))
+            shown = [p.id for p in self.feeds.newest(listing)]
+            for kind in self.feeds.entry_kinds(listing):
+                in_feeds.setdefault(kind, set()).update(shown)
         in_lines = self.papers_in_lines()
-        keys = {kind: stored.keys(kind) for kind in (*Views.CARD_TEMPLATES, *FeedWriter.ENTRY_KINDS,
-                                                     *FeedWriter.SHORT_ENTRY_KINDS)}
+        keys = {kind: stored.keys(kind) for kind in (*Views.CARD_TEMPLATES, *ENTRY_KINDS)}
         signature = self.job.signature
         stale = []
         for index, paper in enumerate(self.content.catalog.papers):
-            needs: list[tuple[tuple[str, ...], str]] = [
-                ((kind,), f"{signature}:{self.views.card_fragment_key(paper, kind)}")
-                for kind in (("card", "line") if paper.id in in_lines else ("card",))]
-            needs += [(kinds, f"{signature}:{self.feeds.entry_fragment_key(paper)}")
-                      for kinds, ids in in_feeds.items() if paper.id in ids]
-            stale += [(index, kinds, key) for kinds, key in needs if any(keys[k].get(paper.id) != key for k in kinds)]
+            pid = paper.id
+            needed = {kind: f"{signature}:{self.views.card_fragment_key(paper, kind)}"
+                      for kind in (("card", "line") if pid in in_lines else ("card",))}
+            entry_key = f"{signature}:{self.feeds.entry_fragment_key(paper)}"
+            needed.update((kind, entry_key) for kind, shown in in_feeds.items() if pid in shown)
+            for group in FRAGMENT_GROUPS:
+                kinds = tuple(kind for kind in group if kind in needed and keys[kind].get(pid) != needed[kind])
+                if kinds:
+                    stale.append((index, kinds, tuple(needed[kind] for kind in kinds)))
         return stale
 
     def papers_in_lines(self) -> set[str]:
@@ -135,15 +142,14 @@ class Worker:
         # in paper order: each day is read once
         own = {i: self.views.record_of(papers[i]) if per_day[papers[i].date] >= COPY_MIN_PAPERS else papers[i]
                for i, _, _ in stale}
-        entry_kinds = (FeedWriter.ENTRY_KINDS, FeedWriter.SHORT_ENTRY_KINDS)
-        cards = [(own[i], kinds, key) for i, kinds, key in stale if kinds not in entry_kinds]
+        cards = [(own[i], kinds, keys) for i, kinds, keys in stale if kinds[0] not in ENTRY_KINDS]
         rendered = [self.views.render_cards(paper, kinds) for paper, kinds, _ in cards]
-        for kinds in entry_kinds:
-            entries = [(own[i], kinds, key) for i, stale_kinds, key in stale if stale_kinds == kinds]
+        for group in sorted({kinds for _, kinds, _ in stale if kinds[0] in ENTRY_KINDS}):
+            entries = [(own[i], kinds, keys) for i, kinds, keys in stale if kinds == group]
             cards += entries
-            rendered += self.feeds.render_entries([paper for paper, _, _ in entries], kinds)
+            rendered += self.feeds.render_entries([paper for paper, _, _ in entries], group)
         return [(kind, paper.id, key, bodies[kind])
-                for (paper, kinds, key), bodies in zip(cards, rendered) for kind in kinds]
+                for (paper, kinds, keys), bodies in zip(cards, rendered) for kind, key in zip(kinds, keys)]
 
     def _reuse(self, location: str, print_: str) -> bool:
         job = self.job
