@@ -102,9 +102,14 @@ def plain_text(text: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", blocks_apart))
 
 
+EXCERPT_LIMIT = 200
+
+
 @functools.lru_cache(maxsize=1024)  # a paper page asks three times: its card, its meta and og descriptions
-def excerpt(text: str, limit: int = 280) -> str:
-    """The abstract's plain text cut at a word boundary, for cards, descriptions and email."""
+def excerpt(text: str, limit: int = EXCERPT_LIMIT) -> str:
+    """The abstract's plain text cut at a word boundary, for cards, descriptions and email. The
+    default is about what search engines and link previews show of a description; a card is
+    repeated on every listing its paper is on, so each character is written several times."""
     flat = " ".join(plain_text(text).split())
     if len(flat) <= limit:
         return flat

@@ -409,6 +409,19 @@ def test_author_pages_list_a_line_per_paper_and_category_pages_cards(site):
     assert "finds a" not in site.read("organizations/lab/index.html")
 
 
+def test_cards_and_descriptions_show_the_start_of_a_long_abstract(site):
+    words = [f"word{i}" for i in range(120)]
+    site.day("2024-01-01", [paper("a", "Alpha", categories=["cs.LG"], abstract=" ".join(words) + ".")])
+    assert site.build().returncode == 0
+    excerpt = re.search(r'<p class="excerpt">([^<]*)</p>', site.read("categories/cs.LG/index.html")).group(1)
+    description = re.search(r'<meta name="description" content="([^"]*)"', site.read("papers/a/index.html")).group(1)
+    assert excerpt == description and excerpt.endswith("…")
+    shown = excerpt.removesuffix("…").split(" ")
+    assert shown == words[:len(shown)]                    # whole words, from the start
+    assert 150 <= len(excerpt) <= 201                     # a search result's description, not the abstract
+    assert "word119." in site.read("papers/a/index.html")  # the paper page has all of it
+
+
 def related_titles(html: str) -> list[str]:
     section = html.split('<section class="related"')[1] if '<section class="related"' in html else ""
     return card_titles(section)
