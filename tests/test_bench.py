@@ -43,20 +43,20 @@ def test_every_scenario_is_measured_and_writes_what_it_should(tmp_path):
 def test_two_commits_are_compared_by_clean_builds_of_one_corpus(tmp_path):
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True,
                           check=True).stdout.strip()
-    result = subprocess.run([sys.executable, str(BENCH / "compare.py"), "--size", "1000", "--work", str(tmp_path),
+    result = subprocess.run([sys.executable, str(BENCH / "compare.py"), "--size", "500", "--work", str(tmp_path),
                              "HEAD", head, head, "HEAD"], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     rows = [line for line in result.stdout.splitlines() if re.fullmatch(r"\| \S+ \| [\d.]+ \| [\d.]+ \| [\d,]+ \| [\d,]+ \|", line)]
     assert [row.split("|")[1].strip() for row in rows] == ["HEAD", head, head, "HEAD"]
     assert re.search(rf"{head} / HEAD: wall [\d.]+x, CPU [\d.]+x, peak PSS [\d.]+x, peak RSS [\d.]+x "
                      r"\(means of 2 and 2 builds\)", result.stdout)
-    assert (tmp_path / "site-1000" / "output" / "index.html").is_file()
+    assert (tmp_path / "site-500" / "output" / "index.html").is_file()
 
 
 def test_two_commits_are_compared_by_adding_one_day_to_sites_they_built(tmp_path):
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True,
                           check=True).stdout.strip()
-    result = subprocess.run([sys.executable, str(BENCH / "compare.py"), "--size", "1000", "--scenario", "add-day",
+    result = subprocess.run([sys.executable, str(BENCH / "compare.py"), "--size", "500", "--scenario", "add-day",
                              "--work", str(tmp_path), "HEAD", head, head, "HEAD"],
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -64,11 +64,11 @@ def test_two_commits_are_compared_by_adding_one_day_to_sites_they_built(tmp_path
     rows = [line for line in result.stdout.splitlines() if re.fullmatch(r"\| \S+ \| [\d.]+ \| [\d.]+ \| [\d,]+ \| [\d,]+ \|", line)]
     assert [row.split("|")[1].strip() for row in rows] == ["HEAD", head, head, "HEAD"]
     assert re.search(rf"{head} / HEAD: wall [\d.]+x", result.stdout)
-    # 1,000 papers (two days), one day added before measuring, then one for each of its two measured builds
-    for site in (tmp_path / "add-day-0" / "site-1000", tmp_path / "add-day-1" / "site-1000"):
-        assert len(list((site / "content" / "papers").glob("*/*.yaml"))) == 5
-        assert (site / "output" / "days" / "2020-01-05" / "index.html").is_file()
-        assert not (site / "output" / "days" / "2020-01-06").exists()
+    # 500 papers (one day), one day added before measuring, then one for each of its two measured builds
+    for site in (tmp_path / "add-day-0" / "site-500", tmp_path / "add-day-1" / "site-500"):
+        assert len(list((site / "content" / "papers").glob("*/*.yaml"))) == 4
+        assert (site / "output" / "days" / "2020-01-04" / "index.html").is_file()
+        assert not (site / "output" / "days" / "2020-01-05").exists()
 
 
 def test_the_floor_of_adding_a_day_is_writing_again_the_files_its_build_changed(tmp_path):
