@@ -143,8 +143,9 @@ def folder_stamps(root: Path, folders: Iterable[str]) -> dict[str, int]:
 
 
 def _stamps_hold(root: Path, stamps: dict[str, int]) -> bool:
+    base = f"{root}{os.sep}"   # string paths: a Path per folder costs more than its stat
     try:
-        return bool(stamps) and all(os.stat(root / folder).st_mtime_ns == ns for folder, ns in stamps.items())
+        return bool(stamps) and all(os.stat(base + folder).st_mtime_ns == ns for folder, ns in stamps.items())
     except OSError:
         return False
 
