@@ -81,7 +81,7 @@ class SiteConfig:
     feed_items: int = 50
     feed_authors: int = 10                     # authors named in a feed entry, then "et al."; the page names all
     term_feed_items: int = 10                  # papers per category, topic, author or organisation feed
-    term_feed_summary: int = 300               # characters of the abstract in those feeds' entries; 0: all of it
+    term_feed_summary: int = 200               # characters of the abstract in those feeds' entries; 0: all of it
     term_feed_formats: tuple[str, ...] = ("rss",)   # the feeds of each of those: rss, atom or both
     trending_papers: int = 200                 # papers on each week and month page, most voted first; 0: all
     categories: dict[str, str] = field(default_factory=dict)

@@ -29,21 +29,20 @@ def entry_format(kind: str) -> str:
 
 
 def _elements(text: str, start: str, end: str) -> list[str]:
-    """Each element, in order, as the whole lines from the one holding `start` to the one holding
-    `end`. Tags cannot occur inside escaped text, and items and entries do not nest."""
+    """Each element, in order, from its `start` tag to its `end` tag. Tags cannot occur inside
+    escaped text, and items and entries do not nest."""
     elements = []
     at = text.find(start)
     while at >= 0:
-        first = text.rindex("\n", 0, at) + 1
-        last = text.index("\n", text.index(end, at)) + 1
-        elements.append(text[first:last])
+        last = text.index(end, at) + len(end)
+        elements.append(text[at:last])
         at = text.find(start, last)
     return elements
 
 
 def _insert_before(text: str, closing_tag: str, inserted: str) -> str:
-    """`inserted` as whole lines, before the line holding the last `closing_tag`."""
-    at = text.rindex("\n", 0, text.rindex(closing_tag)) + 1
+    """`inserted` just before the last `closing_tag`."""
+    at = text.rindex(closing_tag)
     return text[:at] + inserted + text[at:]
 
 
@@ -112,9 +111,9 @@ class FeedWriter:
         formats = {entry_format(kind) for kind in kinds}
         made = {}
         if "rss" in formats:
-            made["rss"] = _elements(generator.rss_str(pretty=True).decode(), "<item>", "</item>")
+            made["rss"] = _elements(generator.rss_str().decode(), "<item>", "</item>")
         if "atom" in formats:
-            made["atom"] = _elements(generator.atom_str(pretty=True).decode(), "<entry>", "</entry>")
+            made["atom"] = _elements(generator.atom_str().decode(), "<entry>", "</entry>")
         if any(len(entries) != len(papers) for entries in made.values()):
             raise RuntimeError(f"feedgen {feedgen.version.version_str}: its feed did not cut into one entry per paper")
         return [{kind: made[entry_format(kind)][i] for kind in kinds} for i in range(len(papers))]
@@ -183,7 +182,7 @@ class FeedWriter:
                 abstract = markup.abstract_html_for_feeds(pick.paper.abstract) if pick.paper.abstract else ""
                 entry.summary(f"<p>{html.escape(pick.reason)}</p>{abstract}", type="html")
                 fg.add_entry(entry, order="append")
-            files.append((location, fg.rss_str(pretty=True) if kind == "rss" else fg.atom_str(pretty=True)))
+            files.append((location, fg.rss_str() if kind == "rss" else fg.atom_str()))
         return files
 
     def newest(self, listing: Listing) -> list[Paper]:
@@ -203,7 +202,7 @@ class FeedWriter:
                 yield location, self.json_feed(listing, papers, location)
             else:
                 generator = self._generator(listing, papers, location)
-                head = (generator.rss_str if kind == "rss" else generator.atom_str)(pretty=True).decode()
+                head = (generator.rss_str if kind == "rss" else generator.atom_str)().decode()
                 entries = self.fragments.bodies(entry_kinds[kind], [p.id for p in papers])
                 yield location, _insert_before(head, "</channel>" if kind == "rss" else "</feed>",
                                                "".join(entries)).encode()

@@ -19,7 +19,8 @@ from typing import Iterable, Iterator
 from .runtime import available_memory
 
 DATABASE = "fragments.sqlite"   # its file in the state folder (see state.StateStore.path)
-SCHEMA_VERSION = 4   # 3: bodies stored as text (decompressing cost more than the disk saved); 4: lines
+SCHEMA_VERSION = 5   # 3: bodies stored as text (decompressing cost more than the disk saved); 4: lines;
+                     # 5: feed entries unindented
 EVERY_PAPERS_KIND = "card"   # listings show every paper; the other kinds only some papers need
 
 

@@ -119,8 +119,14 @@ class PagePlanner:
     def site_feeds(self) -> FeedLinks:
         return self.feeds_of(next(feed_listings(self.catalog, self.config)))
 
+    @functools.cached_property
+    def main_feed(self) -> FeedLinks:
+        """The site's first feed: what a page without feeds of its own announces (the home page
+        and the feeds page name every format; one link on each of 100,000 pages is enough)."""
+        return FeedLinks(self.site_feeds[:1])
+
     def meta(self, title: str, location: str, description: str | None = None, **extra: Any) -> PageMeta:
-        extra.setdefault("feeds", self.site_feeds)
+        extra.setdefault("feeds", self.main_feed)
         return PageMeta(title, description or self.config.description, self.urls.absolute(location), **extra)
 
     @functools.cached_property
@@ -167,7 +173,7 @@ class PagePlanner:
     def home(self) -> Page:
         newest = self.catalog.days[0] if self.catalog.days else None
         context = {
-            "page": self.meta(self.config.title, Urls.HOME),
+            "page": self.meta(self.config.title, Urls.HOME, feeds=self.site_feeds),
             "day": self.day_view(newest) if newest else None,
             **self.sidebar(),
         }
@@ -218,7 +224,7 @@ class PagePlanner:
         return Page(location, "taxonomy.html", context)
 
     def listing_page(self, listing: Listing, at: ListingPage) -> Page:
-        feeds = self.feeds_of(listing) or self.site_feeds
+        feeds = self.feeds_of(listing) or self.main_feed
         older, newer = (Link(n[0], self.urls.link(n[1])) if n else None for n in listing.neighbours)
         crumb = Link(listing.group, self.urls.link(listing.group_location)) if listing.group_location else None
         prev_url, next_url = (self.urls.link(location) if location else None for location in (at.previous, at.next))
@@ -270,7 +276,8 @@ class PagePlanner:
         return groups
 
     def feeds_index(self) -> Page:
-        context = {"page": self.meta("Feeds", Urls.FEEDS, "Every feed of the site: RSS, Atom and JSON Feed."),
+        context = {"page": self.meta("Feeds", Urls.FEEDS, "Every feed of the site: RSS, Atom and JSON Feed.",
+                                     feeds=self.site_feeds),
                    "groups": self.feed_groups(), "opml_url": self.urls.link(Urls.OPML)}
         return Page(Urls.FEEDS, "feeds.html", context)
 

@@ -219,13 +219,21 @@ def test_sample_site_pages_have_the_head_a_reader_needs(sample_site):
         assert '<link rel="canonical" href="https://example.org/papers/' in text
         assert '<meta property="og:title"' in text and '<meta property="og:url"' in text
         assert 'type="application/rss+xml"' in text
-        parts = page.relative_to(sample_site).parts
-        if not (parts[0] in ("categories", "topics", "authors", "organizations") and len(parts) > 2):
-            assert 'type="application/atom+xml"' in text   # the site's; a term page links its own RSS
         if page.relative_to(sample_site).parts[0] not in ("search", "pagefind"):
             assert "<script" not in text  # only search needs JavaScript
     topic = (sample_site / "topics" / "reasoning" / "index.html").read_text()
     assert 'href="https://example.org/papers/topics/reasoning/rss.xml"' in topic
+    # The home page and the feeds page announce every format of the site's feed; the other pages
+    # its RSS feed only (or their own), once in the head and once in the footer.
+    site_feeds = ['href="https://example.org/papers/feeds/rss.xml"', 'href="https://example.org/papers/feeds/atom.xml"',
+                  'href="https://example.org/papers/feeds/feed.json"']
+    for location in ("index.html", "feeds/index.html"):
+        head = (sample_site / location).read_text().split("</head>")[0]
+        assert all(link in head for link in site_feeds), location
+    paper_page = next((sample_site / "papers").glob("*/index.html")).read_text()
+    head, body = paper_page.split("</head>")
+    assert head.count('rel="alternate"') == 1 and site_feeds[0] in head
+    assert body.count(site_feeds[0]) == 1 and site_feeds[1] not in body
 
 
 def test_every_sample_feed_passes_the_validator_rules(sample_site):
