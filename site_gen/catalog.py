@@ -5,7 +5,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from itertools import groupby
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Collection, Hashable, Iterable, Iterator
 
 from .arxiv_categories import ARXIV_CATEGORY_NAMES
 from .config import TAXONOMIES, SiteConfig, TopicRule
@@ -40,26 +40,36 @@ class Taxonomy:
     of_paper: dict[str, list[Term]]  # paper id → its terms, in the paper's own order
 
 
-TermsOf = Callable[[Paper], Iterable[tuple[str, str]]]  # paper → (slug, display name) pairs
+TermsOf = Callable[[Paper], Collection[Hashable]]   # paper → the keys of its terms (names, codes)
+Describe = Callable[[Any], tuple[str, str]]        # a term's key → its (slug, display name)
 
 
 def build_taxonomy(key: str, singular: str, title: str, papers: list[Paper], terms_of: TermsOf,
-                   descriptions: dict[str, str] | None = None) -> Taxonomy:
-    """`papers` newest first, and so is each term's list."""
-    terms: dict[str, Term] = {}
+                   describe: Describe, descriptions: dict[str, str] | None = None) -> Taxonomy:
+    """`papers` newest first, and so is each term's list. Terms whose keys slug alike are one term.
+    Each distinct key is described once: a site has far fewer terms than papers naming them."""
+    descriptions = descriptions or {}
+    by_key: dict[Hashable, Term] = {}
+    by_slug: dict[str, Term] = {}
     of_paper: dict[str, list[Term]] = {}
     for paper in papers:
-        found = dict(terms_of(paper))
-        if not found:
+        keys = terms_of(paper)
+        if not keys:
             continue
         own = of_paper[paper.id] = []
-        for slug, name in found.items():
-            term = terms.get(slug)
+        for term_key in keys:
+            term = by_key.get(term_key)
             if term is None:
-                term = terms[slug] = Term(slug, name, (descriptions or {}).get(slug, ""))
+                slug, name = describe(term_key)
+                term = by_slug.get(slug)
+                if term is None:
+                    term = by_slug[slug] = Term(slug, name, descriptions.get(slug, ""))
+                by_key[term_key] = term
+            if term.papers and term.papers[-1] is paper:   # the paper names it twice
+                continue
             term.papers.append(paper)
             own.append(term)
-    ordered = sorted(terms.values(), key=lambda t: (t.name.casefold(), t.slug))
+    ordered = sorted(by_slug.values(), key=lambda t: (t.name.casefold(), t.slug))
     return Taxonomy(key, singular, title, ordered, of_paper)
 
 
@@ -109,10 +119,13 @@ class TopicMatcher:
         return matched
 
     def __call__(self, paper: Paper) -> list[tuple[str, str]]:
+        """The paper's topics as (slug, name) pairs (not to be changed: they may be shared)."""
         matched = self.in_text(paper) if self.phrases else frozenset()
         in_order = self._in_rule_order.get(matched)
         if in_order is None:   # few distinct sets of topics occur: put each in rule order once
             in_order = self._in_rule_order[matched] = [(r.slug, r.name) for r in self.rules if r.slug in matched]
+        if not paper.topics:
+            return in_order
         found = list(in_order)
         for label in paper.topics:
             rule = self.by_label.get(label.casefold())
@@ -213,17 +226,16 @@ def build_catalog(papers: list[Paper], config: SiteConfig, store: StateStore | N
         if "organizations" in config.taxonomies else {}
     makers = {
         "categories": lambda: build_taxonomy(
-            "categories", "category", "Categories", ordered,
-            lambda p: [(code, category_name(code, config.categories)) for code in p.categories]),
+            "categories", "category", "Categories", ordered, lambda p: p.categories,
+            lambda code: (code, category_name(code, config.categories))),
         "topics": lambda: build_taxonomy(
             "topics", "topic", "Topics", ordered, cached_topic_matcher(config.topics, ordered, store),
-            {rule.slug: rule.description for rule in config.topics}),
+            lambda pair: pair, {rule.slug: rule.description for rule in config.topics}),
         "authors": lambda: build_taxonomy(
-            "authors", "author", "Authors", ordered,
-            lambda p: [(author_slugs[name], name) for name in p.authors]),
+            "authors", "author", "Authors", ordered, lambda p: p.authors, lambda name: (author_slugs[name], name)),
         "organizations": lambda: build_taxonomy(
             "organizations", "organization", "Organizations", ordered,
-            lambda p: [(org_slugs[p.organization], p.organization)] if p.organization else []),
+            lambda p: (p.organization,) if p.organization else (), lambda name: (org_slugs[name], name)),
     }
     taxonomies = [makers[key]() for key in TAXONOMIES if key in config.taxonomies]
     return Catalog(

@@ -36,9 +36,10 @@ PRESERVED = ("digests",)
 class Tree:
     """One of the two output trees, with what the last complete build put in it."""
 
-    def __init__(self, root: Path, manifest: Manifest):
+    def __init__(self, root: Path, manifest: Manifest, stamps: dict[str, int] | None = None):
         self.root = root
         self.manifest = manifest
+        self.stamps = stamps or {}   # its folders' modification times when it was last published
         self._folders: set[str] = set()   # made by this process (strings: a Path object takes ten times more)
 
     def path(self, location: str) -> Path:
@@ -117,29 +118,31 @@ class Tree:
             pass
 
 
-def files_in_place(root: Path, locations: Iterable[str]) -> tuple[list[str], set[str]]:
-    """The locations whose files the tree lacks, and every folder holding their files (a search
-    shard: its own folder). Paths are plain strings: a large site has hundreds of thousands."""
+def files_in_place(root: Path, locations: Iterable[str], stamps: dict[str, int]) -> tuple[list[str], dict[str, int]]:
+    """The locations whose files the tree lacks, and the modification time of every folder holding
+    their files (a search shard: its own folder). Adding or removing a file changes its folder's
+    time, so the files of a folder whose time is still the one in `stamps` (taken when the tree was
+    last published, all its files there) are not looked at one by one: a large site has hundreds
+    of thousands, most of them untouched since. Paths are plain strings, for the same reason."""
     base = f"{root}{os.sep}"
-    missing, folders = [], {""}
+    in_folder: dict[str, list[str]] = {"": []}
     for location in locations:
-        if is_index(location):
-            folders.add(location)
-            present = os.path.isfile(f"{base}{location}pagefind.js")
-        else:
-            file = Urls.file_for(location)
-            folders.add(os.path.dirname(file))
-            present = os.path.isfile(base + file)
-        if not present:
-            missing.append(location)
-    return missing, folders
+        folder = location if is_index(location) else os.path.dirname(Urls.file_for(location))
+        in_folder.setdefault(folder, []).append(location)
+    missing, now = [], {}
+    for folder, held in in_folder.items():
+        try:
+            now[folder] = os.stat(base + folder).st_mtime_ns
+        except FileNotFoundError:
+            missing += held
+            continue
+        if now[folder] != stamps.get(folder):
+            missing += [location for location in held if not _file_present(base, location)]
+    return missing, now
 
 
-def folder_stamps(root: Path, folders: Iterable[str]) -> dict[str, int]:
-    """The modification time of each folder. Removing or adding a file changes its folder's time:
-    this is how a no-op build knows the live tree still holds every file, without listing the tree."""
-    base = f"{root}{os.sep}"
-    return {folder: os.stat(base + folder).st_mtime_ns for folder in folders}
+def _file_present(base: str, location: str) -> bool:
+    return os.path.isfile(f"{base}{location}pagefind.js" if is_index(location) else base + Urls.file_for(location))
 
 
 def _stamps_hold(root: Path, stamps: dict[str, int]) -> bool:
@@ -196,11 +199,12 @@ class OutputTrees:
         """The tree to build into, marked as being changed until publish()."""
         root = self.other_root()
         manifest = self.manifest(root)
+        _, stamps = load_inputs(self.state, self.manifest_name(root), root)
         drop_manifest(self.state, self.manifest_name(root))
         if not manifest.files and root.exists():
             shutil.rmtree(root)  # an interrupted or unknown tree: start it afresh
         root.mkdir(parents=True, exist_ok=True)
-        return Tree(root, manifest)
+        return Tree(root, manifest, stamps if manifest.files else {})
 
     @contextlib.contextmanager
     def catching_up(self, tree: Tree, live: Tree, parallel: bool) -> Iterator[None]:
@@ -231,7 +235,7 @@ class OutputTrees:
     def publish(self, tree: Tree, manifest: Manifest) -> None:
         """Make the tree live, once it holds every file of its manifest (else SiteGenError, and the
         live tree stays)."""
-        missing, folders = files_in_place(tree.root, manifest.files)
+        missing, stamps = files_in_place(tree.root, manifest.files, tree.stamps)
         if missing:
             raise SiteGenError(f"{len(missing)} files of the new site went missing from {tree.root} while it "
                                f"was built (e.g. {missing[0]}): something else changed it. Nothing was "
@@ -241,7 +245,7 @@ class OutputTrees:
         for name in PRESERVED:
             if source and (source / name).exists() and not (tree.root / name).exists():
                 os.rename(source / name, tree.root / name)
-        save_manifest(self.state, self.manifest_name(tree.root), manifest, folder_stamps(tree.root, folders))
+        save_manifest(self.state, self.manifest_name(tree.root), manifest, stamps)
         link = self.output.parent / f".{self.output.name}.link-{os.getpid()}"
         link.unlink(missing_ok=True)
         os.symlink(tree.root.name, link)

@@ -152,15 +152,18 @@ def _itself(paper: Paper) -> Paper:
 def paper_keys(catalog: Catalog) -> dict[str, str]:
     """Paper id → a key of everything its card and detail show: the record and its terms (their
     slugs and names). Made once per build, before the workers are forked."""
-    texts = {paper.id: [paper.digest] for paper in catalog.papers}
-    for key in Views.TAXONOMIES:
-        taxonomy = catalog.taxonomies.get(key)
-        labels = {id(term): f"\x1e{term.slug}\x1f{term.name}" for term in taxonomy.terms} if taxonomy else {}
-        of_paper = taxonomy.of_paper if taxonomy else {}
-        for paper_id, text in texts.items():
-            text.append(f"\x1d{key}" + "".join([labels[id(term)] for term in of_paper.get(paper_id, ())]))
-    return {paper_id: hashlib.blake2b("".join(text).encode(), digest_size=16).hexdigest()
-            for paper_id, text in texts.items()}
+    taxonomies = [(f"\x1d{key}", catalog.taxonomies[key].of_paper if key in catalog.taxonomies else {})
+                  for key in Views.TAXONOMIES]
+    labels = {id(term): f"\x1e{term.slug}\x1f{term.name}"
+              for taxonomy in catalog.taxonomies.values() for term in taxonomy.terms}
+    keys = {}
+    for paper in catalog.papers:
+        text = [paper.digest]
+        for marker, of_paper in taxonomies:
+            text.append(marker)
+            text += [labels[id(term)] for term in of_paper.get(paper.id, ())]
+        keys[paper.id] = hashlib.blake2b("".join(text).encode(), digest_size=16).hexdigest()
+    return keys
 
 
 class Views:

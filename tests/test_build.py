@@ -146,6 +146,23 @@ def test_topics_from_keywords_as_whole_words_and_from_records(site):
     assert (site.output / "topics/diffusion/rss.xml").is_file()
 
 
+def test_a_term_named_twice_or_spelled_two_ways_lists_each_paper_once(site):
+    site.configure("topics:\n  - name: RL\n    keywords: [reinforcement learning]\n")
+    site.day("2024-01-02", [
+        paper("a", "Twice named", authors=["Ann Lee", "Ann Lee"], categories=["cs.LG", "cs.LG"],
+              topics=["Graph Nets", "graph-nets", "rl"], abstract="Reinforcement learning on graphs."),
+    ])
+    site.day("2024-01-01", [paper("b", "Spelled otherwise", topics=["GRAPH NETS"])])
+    assert site.build().returncode == 0
+    for location, title in (("authors/ann-lee/", "Twice named"), ("categories/cs.LG/", "Twice named"),
+                            ("topics/rl/", "Twice named"), ("topics/graph-nets/", "Twice named"),
+                            ("topics/graph-nets/", "Spelled otherwise")):
+        assert site.read(f"{location}index.html").count(f">{title}<") == 1, (location, title)
+    assert "<h1>Graph Nets</h1>" in site.read("topics/graph-nets/index.html")   # as its newest paper names it
+    assert site.read("papers/a/index.html").count('href="/topics/graph-nets/"') == 1
+    assert sorted(p.name for p in (site.output / "topics").iterdir() if p.is_dir()) == ["graph-nets", "rl"]
+
+
 def test_base_url_with_a_subpath(site):
     site.configure("base_url: https://example.org/papers\n")
     site.day("2024-01-01", [paper("a", "A", categories=["cs.LG"], authors=["Ann Lee"])])

@@ -273,6 +273,28 @@ def test_a_record_moved_down_its_day_file_is_not_rewritten(tmp_path):
     assert "papers/p5/index.html" not in rewritten and "papers/p40/index.html" in rewritten
 
 
+def test_a_file_removed_from_the_resting_tree_stops_the_publish_and_the_next_build_repairs_it(tmp_path):
+    """The tree a build writes into holds, unchanged since it was last live, most of the site; a file
+    someone removed from it meanwhile is noticed before the tree goes live, whichever folder held it."""
+    days = {"2024-01-01": [paper(i, "2024-01-01") for i in range(6)]}
+    built(tmp_path, days)
+    resting = OutputTrees(tmp_path / "output", StateStore(tmp_path / "state")).live_root()
+    days["2024-01-02"] = [paper(6, "2024-01-02")]
+    built(tmp_path, days)
+    live_before = snapshot(tmp_path / "output")
+    for location in ("papers/p1/index.html", "categories/stat.ML/index.html", "robots.txt"):
+        (resting / location).unlink()
+    days["2024-01-03"] = [paper(7, "2024-01-03")]
+    with pytest.raises(SiteGenError, match="2 files of the new site went missing"):   # robots.txt is rewritten
+        built(tmp_path, days)
+    assert snapshot(tmp_path / "output") == live_before
+    built(tmp_path, days)
+    clean = tmp_path / "clean"
+    build(load_config(tmp_path / "site.yaml"), tmp_path / "content", clean / "output", clean / "state", jobs=1,
+          progress=False)
+    assert snapshot(tmp_path / "output") == snapshot(clean / "output")
+
+
 def test_a_deleted_record_leaves_no_page_or_link_behind(tmp_path):
     days = {"2024-01-01": [paper(i, "2024-01-01") for i in range(5)]}
     built(tmp_path, days)
