@@ -171,7 +171,9 @@ class SharedPool:
         global _WORKER
         _WORKER = self.worker
         if self.jobs > 1:
-            gc.collect()
+            # No collection first: the content is made with the collector paused and holds next
+            # to no garbage, and a full pass over a large site's objects costs a noticeable part of
+            # a daily rebuild (the gc module's documentation advises the same before a fork).
             gc.freeze()
             self.pool = multiprocessing.get_context("fork").Pool(self.jobs, initializer=_start_worker)
             _WORKER = self.worker = None
