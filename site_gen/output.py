@@ -125,24 +125,29 @@ def files_in_place(root: Path, locations: Iterable[str], stamps: dict[str, int])
     last published, all its files there) are not looked at one by one: a large site has hundreds
     of thousands, most of them untouched since. Paths are plain strings, for the same reason."""
     base = f"{root}{os.sep}"
-    in_folder: dict[str, list[str]] = {"": []}
+    in_folder: dict[str, list[tuple[str, str]]] = {"": []}   # folder → (location, the file that shows it)
     for location in locations:
-        folder = location if is_index(location) else os.path.dirname(Urls.file_for(location))
-        in_folder.setdefault(folder, []).append(location)
+        folder, file = _folder_and_file(location)
+        in_folder.setdefault(folder, []).append((location, file))
     missing, now = [], {}
     for folder, held in in_folder.items():
         try:
             now[folder] = os.stat(base + folder).st_mtime_ns
         except FileNotFoundError:
-            missing += held
+            missing += [location for location, _ in held]
             continue
         if now[folder] != stamps.get(folder):
-            missing += [location for location in held if not _file_present(base, location)]
+            missing += [location for location, file in held if not os.path.isfile(base + file)]
     return missing, now
 
 
-def _file_present(base: str, location: str) -> bool:
-    return os.path.isfile(f"{base}{location}pagefind.js" if is_index(location) else base + Urls.file_for(location))
+def _folder_and_file(location: str) -> tuple[str, str]:
+    """The folder of a location's file, and the file whose presence shows the location is in place
+    (a search shard is a folder of its own: its pagefind.js)."""
+    if is_index(location):
+        return location, f"{location}pagefind.js"
+    file = Urls.file_for(location)
+    return os.path.dirname(file), file
 
 
 def _stamps_hold(root: Path, stamps: dict[str, int]) -> bool:
