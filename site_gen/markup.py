@@ -83,13 +83,51 @@ _TITLE = _markdown("zero", _render_math)
 _TITLE.enable(["math_inline"])
 
 
+# What may begin Markdown syntax inside a line (with the $ of TeX), or what markdown-it rewrites
+# before parsing (carriage returns, NUL); tabs count as indentation.
+_MAYBE_SYNTAX = re.compile(r"[\\`*_\[\]!<>&$\r\0\t]")
+
+
+def _plain_paragraphs(text: str) -> list[str] | None:
+    """The paragraphs of a text that has no Markdown syntax, or None when it may have some.
+
+    Most abstracts are plain prose, and for that markdown-it's output is known without parsing:
+    one paragraph per run of lines between empty lines, the text escaped. The test is
+    conservative: every line starts with a letter (so no list, heading, quote, fence or indented
+    code can begin) and ends in a non-space (no hard break or stripped whitespace), and no
+    character that may begin inline syntax occurs at all."""
+    if _MAYBE_SYNTAX.search(text):
+        return None
+    paragraphs: list[str] = []
+    lines: list[str] = []
+    for line in text.split("\n"):
+        if not line:
+            if lines:
+                paragraphs.append("\n".join(lines))
+                lines = []
+        elif line[0].isalpha() and not line[-1].isspace():
+            lines.append(line)
+        else:
+            return None
+    if lines:
+        paragraphs.append("\n".join(lines))
+    return paragraphs or None
+
+
+def _paragraphs_html(paragraphs: list[str]) -> str:
+    # markdown-it escapes &, <, > and "; only " can be in a text without syntax
+    return "".join(f"<p>{paragraph.replace(chr(34), '&quot;')}</p>\n" for paragraph in paragraphs)
+
+
 def abstract_html(text: str) -> str:
-    return _ABSTRACT.render(text)
+    paragraphs = _plain_paragraphs(text)
+    return _paragraphs_html(paragraphs) if paragraphs else _ABSTRACT.render(text)
 
 
 def abstract_html_for_feeds(text: str) -> str:
     """The abstract as HTML with TeX left as source: feed readers do not all show MathML."""
-    return _ABSTRACT_FOR_FEEDS.render(text)
+    paragraphs = _plain_paragraphs(text)
+    return _paragraphs_html(paragraphs) if paragraphs else _ABSTRACT_FOR_FEEDS.render(text)
 
 
 def title_html(text: str) -> str:
@@ -98,6 +136,9 @@ def title_html(text: str) -> str:
 
 def plain_text(text: str) -> str:
     """The abstract as a reader sees it, without Markdown syntax or markup (TeX kept as source)."""
+    paragraphs = _plain_paragraphs(text)
+    if paragraphs:   # what the tags' removal below leaves of them
+        return "".join(f" {paragraph} \n" for paragraph in paragraphs)
     blocks_apart = re.sub(r"</?(?:p|li|ul|ol|h\d|pre|blockquote|hr|br)\b[^>]*>", " ", abstract_html_for_feeds(text))
     return html.unescape(re.sub(r"<[^>]+>", "", blocks_apart))
 

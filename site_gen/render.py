@@ -41,6 +41,9 @@ def environment(roots: list[str]) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # Read once: a build's pages are made from the templates its fingerprints hold (no check
+        # of every template file's time at every page).
+        auto_reload=False,
     )
 
 

@@ -6,13 +6,15 @@ import random
 import time
 import re
 import subprocess
+import html as html_module
 from html.parser import HTMLParser
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from conftest import REPO, snapshot
 from feedcheck import check_feed
-from site_gen import related
+from site_gen import markup, related
 from site_gen.content import PaperCopies, load_content
 from site_gen.records import Paper, day_file_path, dump_day
 from site_gen.runtime import Background
@@ -217,6 +219,39 @@ def test_hostile_text_is_shown_as_text(site):
         import feedparser
         parsed = feedparser.parse(site.read(feed))
         assert "<script>" in parsed.entries[0].title  # plain text title, kept as text
+
+
+# Abstracts as lines of prose, blank lines (some of spaces) between paragraphs, and now and then
+# one piece of what Markdown reads as syntax or of whitespace markdown-it treats in its own ways
+WORDS = ["model", "Über", "ß", "a", "État"]
+BETWEEN = [" ", " ", " ", '"', "'", ", ", ". ", "-", " (", ") ", "%", "/", "? ", "+", "=", " # ", "~", " 1", " 2. ",
+           ": ", "  ", "\u00a0", "\u2028", "\x0c"]
+PIECES = ["*", "_", "`", "$", "\\", "[", "]", "!", "<", ">", "&", "&amp;", "\t", "\r", "\0", "$x$", "**b**",
+          "[l](http://x)", "> ", "- ", "1. ", "    ", "# ", "===", "```", " ", "\u00a0", "\u2028", "\n", "\n\n"]
+LINES = st.one_of(st.tuples(st.sampled_from(WORDS), st.lists(st.tuples(st.sampled_from(BETWEEN), st.sampled_from(WORDS)),
+                                                             max_size=6)).map(lambda t: t[0] + "".join(map("".join, t[1]))),
+                  st.sampled_from(["", "", " "]))
+ABSTRACTS = st.tuples(st.lists(LINES, max_size=6), st.integers(0, 60), st.sampled_from([""] * 8 + PIECES)) \
+    .map(lambda t: (lambda text: text[:t[1]] + t[2] + text[t[1]:])("\n".join(t[0])))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(ABSTRACTS)
+def test_abstracts_show_as_markdown_renders_them(text):
+    # Prose without Markdown syntax skips the parser; what a reader sees must not tell.
+    assert markup.abstract_html(text) == markup._ABSTRACT.render(text)
+    assert markup.abstract_html_for_feeds(text) == markup._ABSTRACT_FOR_FEEDS.render(text)
+    assert markup.plain_text(text) == html_module.unescape(re.sub(r"<[^>]+>", "", re.sub(
+        r"</?(?:p|li|ul|ol|h\d|pre|blockquote|hr|br)\b[^>]*>", " ", markup._ABSTRACT_FOR_FEEDS.render(text))))
+
+
+def test_most_sample_abstracts_are_prose_that_needs_no_parsing():
+    # the property above is only worth something if prose really takes the short way
+    abstracts = [p.abstract for p in load_content(REPO / "content") if p.abstract]
+    prose = [a for a in abstracts if markup._plain_paragraphs(a)]
+    assert len(prose) > len(abstracts) / 2
+    assert markup._plain_paragraphs("We propose a model.\n\nIt \"works\" well,\nmostly.") == \
+        ["We propose a model.", 'It "works" well,\nmostly.']
 
 
 def test_sample_site_pages_are_valid_html5(sample_site):
