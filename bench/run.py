@@ -163,6 +163,23 @@ def output_size(output: Path) -> tuple[int, int]:
     return files, size
 
 
+def file_system_baseline(work: Path, count: int = 2000) -> str:
+    """Microseconds to make a folder with one 6 KB page in it, `count` times, in the scratch folder:
+    a build writes a folder and a file per page, and on this project's machine that cost moved
+    more than tenfold with the state of the disk (a file system crowded with earlier bench trees, or
+    still writing them out), for every generator alike: the figures of runs that differ in it do
+    not compare (bench/README)."""
+    scratch = work / ".file-system-baseline"
+    shutil.rmtree(scratch, ignore_errors=True)
+    started = time.perf_counter()
+    for i in range(count):
+        (scratch / str(i)).mkdir(parents=True)
+        (scratch / str(i) / "index.html").write_bytes(b"x" * 6000)
+    seconds = time.perf_counter() - started
+    shutil.rmtree(scratch)
+    return f"file system: a folder and a 6 KB file made in {seconds / count * 1e6:,.0f} µs (mean of {count:,})"
+
+
 def row(name: str, m: Measure) -> str:
     written = "" if m.written is None else str(m.written)
     rate = f"{m.written / m.wall:,.0f}" if m.written else ""
@@ -187,7 +204,8 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/site-gen-bench"), help="scratch folder")
     args = parser.parse_args()
     kind = "the equivalent site" if args.equivalent else f"search {'on' if args.search else 'off'}"
-    print(f"site-gen build benchmark on {os.cpu_count()} cores; {kind}\n")
+    print(f"site-gen build benchmark on {os.cpu_count()} cores; {kind}")
+    print(file_system_baseline(args.work) + "\n")
     for size in args.sizes.split(","):
         count = size_of(size)
         site = bench_site(count, args.work, args.search, args.related, args.equivalent)
@@ -212,6 +230,7 @@ def main() -> None:
         if not args.clean_only:
             notes.append(f"add one day: {rows[3][1].wall / clean.wall:.1%} of the clean build; "
                          f"no-op: {rows[1][1].wall:.2f}s")
+        notes.append(f"after the scenarios, {file_system_baseline(args.work)}")
         print("\n" + "\n".join(notes) + "\n")
         if args.peers:
             import peers

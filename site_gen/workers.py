@@ -217,11 +217,9 @@ class Worker:
         return written
 
 
-def all_specs(job: RenderJob) -> list[tuple]:
-    content = job.content
-    planner = PagePlanner(content.catalog, job.config, job.urls, None, content.related)
-    feeds = [("feed", i) for i in range(sum(1 for _ in feed_listings(content.catalog, job.config)))]
-    return planner.plan() + feeds
+def all_specs(worker: Worker) -> list[tuple]:
+    """Every page's spec, then every feed's: what the workers are given to render, in site order."""
+    return worker.planner.plan() + [("feed", i) for i in range(len(worker.feed_listings))]
 
 
 class RenderPool:
@@ -239,17 +237,21 @@ class RenderPool:
         self.job, self.jobs, self.progress = job, jobs, progress
         self.store = FragmentStore(job.fragments)
 
+    # Paused: this makes tens of thousands of objects beside the content's millions, which a full
+    # collection, due any moment after the content was made, would walk for nothing.
     @collection_paused()
-    def _plan(self, worker: Worker) -> None:
+    def _plan(self, forked: bool) -> Worker:
+        """The worker every process renders with, and what it is to render: the stale fragments, every spec."""
+        worker = Worker(self.job, forked)
         self.stale = worker.stale_fragments(self.store)
         self.store.keep_only([p.id for p in self.job.content.catalog.papers])
-        self.specs = all_specs(self.job)
+        self.specs = all_specs(worker)
+        return worker
 
     def __enter__(self) -> "RenderPool":
         FragmentStore.prepare(self.job.fragments)
         jobs = self.jobs if len(self.job.content.catalog.papers) > CHUNK else 1
-        worker = Worker(self.job, forked=jobs > 1)
-        self._plan(worker)
+        worker = self._plan(forked=jobs > 1)
         self.store.close()   # no SQLite connection is carried into a forked worker
         self.pool = SharedPool(worker, jobs, release=self.job.content.release).__enter__()
         return self
