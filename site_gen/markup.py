@@ -131,7 +131,10 @@ def abstract_html_for_feeds(text: str) -> str:
 
 
 def title_html(text: str) -> str:
-    return _TITLE.renderInline(text)
+    if "$" in text or "\r" in text or "\0" in text:   # TeX, or what markdown-it rewrites first
+        return _TITLE.renderInline(text)
+    # every other character is text to the title's parser (only its TeX rule is on): escaped as it escapes
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 def plain_text(text: str) -> str:

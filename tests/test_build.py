@@ -237,10 +237,11 @@ ABSTRACTS = st.tuples(st.lists(LINES, max_size=6), st.integers(0, 60), st.sample
 
 @settings(max_examples=1000, deadline=None)
 @given(ABSTRACTS)
-def test_abstracts_show_as_markdown_renders_them(text):
+def test_abstracts_and_titles_show_as_markdown_renders_them(text):
     # Prose without Markdown syntax skips the parser; what a reader sees must not tell.
     assert markup.abstract_html(text) == markup._ABSTRACT.render(text)
     assert markup.abstract_html_for_feeds(text) == markup._ABSTRACT_FOR_FEEDS.render(text)
+    assert markup.title_html(text) == markup._TITLE.renderInline(text)
     assert markup.plain_text(text) == html_module.unescape(re.sub(r"<[^>]+>", "", re.sub(
         r"</?(?:p|li|ul|ol|h\d|pre|blockquote|hr|br)\b[^>]*>", " ", markup._ABSTRACT_FOR_FEEDS.render(text))))
 
