@@ -119,15 +119,18 @@ def _paragraphs_html(paragraphs: list[str]) -> str:
     return "".join(f"<p>{paragraph.replace(chr(34), '&quot;')}</p>\n" for paragraph in paragraphs)
 
 
-def abstract_html(text: str) -> str:
+def _render(markdown: MarkdownIt, text: str) -> str:
     paragraphs = _plain_paragraphs(text)
-    return _paragraphs_html(paragraphs) if paragraphs else _ABSTRACT.render(text)
+    return _paragraphs_html(paragraphs) if paragraphs else markdown.render(text)
+
+
+def abstract_html(text: str) -> str:
+    return _render(_ABSTRACT, text)
 
 
 def abstract_html_for_feeds(text: str) -> str:
     """The abstract as HTML with TeX left as source: feed readers do not all show MathML."""
-    paragraphs = _plain_paragraphs(text)
-    return _paragraphs_html(paragraphs) if paragraphs else _ABSTRACT_FOR_FEEDS.render(text)
+    return _render(_ABSTRACT_FOR_FEEDS, text)
 
 
 def title_html(text: str) -> str:
@@ -140,9 +143,14 @@ def title_html(text: str) -> str:
 def plain_text(text: str) -> str:
     """The abstract as a reader sees it, without Markdown syntax or markup (TeX kept as source)."""
     paragraphs = _plain_paragraphs(text)
-    if paragraphs:   # what the tags' removal below leaves of them
+    if paragraphs:   # what _text_of() leaves of their HTML
         return "".join(f" {paragraph} \n" for paragraph in paragraphs)
-    blocks_apart = re.sub(r"</?(?:p|li|ul|ol|h\d|pre|blockquote|hr|br)\b[^>]*>", " ", abstract_html_for_feeds(text))
+    return _text_of(_ABSTRACT_FOR_FEEDS.render(text))
+
+
+def _text_of(html_text: str) -> str:
+    """The text of HTML, its blocks kept apart by spaces."""
+    blocks_apart = re.sub(r"</?(?:p|li|ul|ol|h\d|pre|blockquote|hr|br)\b[^>]*>", " ", html_text)
     return html.unescape(re.sub(r"<[^>]+>", "", blocks_apart))
 
 
