@@ -7,7 +7,8 @@ output is served from 127.0.0.1; Chromium (Debian's, driven by Playwright) opens
 page and types queries: the exact title, in quotes (Pagefind's phrase search), of the oldest
 paper, of the newest paper, and of papers picked evenly in between. For each it prints the time from the last keystroke to the
 first result on screen (Pagefind's UI waits for a pause in typing first), and whether the paper
-searched for is among the results. As the
+searched for is among the results. Then single words, as readers mostly search: the site's
+one-word topic keywords, each with the number of papers Pagefind says it found. As the
 baseline, the same page with a query that matches nothing (the index is loaded, nothing
 found) is timed first.
 """
@@ -23,6 +24,7 @@ sys.path.insert(0, str(BENCH.parent))
 sys.path.insert(0, str(BENCH.parent / "tests"))
 
 from browser import chromium, static_server  # noqa: E402
+from site_gen.config import load_config  # noqa: E402
 from site_gen.content import load_content  # noqa: E402
 from smtp_server import free_port  # noqa: E402
 
@@ -32,6 +34,13 @@ def papers_to_find(site: Path, count: int) -> list[tuple[str, str]]:
     papers = sorted(load_content(site / "content"), key=lambda p: (p.date, p.id))
     picks = [papers[0], papers[-1]] + [papers[len(papers) * k // count] for k in range(1, count - 1)]
     return [(p.title, p.id) for p in picks]
+
+
+def single_words(site: Path, count: int) -> list[str]:
+    """Up to `count` of the site's topic keywords that are one word."""
+    words = [keyword for topic in load_config(site / "site.yaml").topics for keyword in topic.keywords
+             if keyword.isalpha()]
+    return words[:count]
 
 
 def time_query(page, query: str) -> tuple[float, list[str]]:
@@ -72,6 +81,11 @@ def main() -> None:
             found = any(link.rstrip("/").endswith(f"/papers/{paper_id}") for link in links)
             label = "oldest paper" if n == 0 else "newest paper" if n == 1 else "a paper in between"
             print(f"| {label}: {title[:40]} | {seconds:.2f} | {seconds / baseline:.2f}x | {'yes' if found else 'NO'} |")
+        print("\n| one word | first results s | / baseline | Pagefind's count |\n|---|---:|---:|---|")
+        for word in single_words(args.site, args.queries):
+            seconds, _ = time_query(page, word)
+            message = page.locator(".pagefind-ui__message").inner_text()
+            print(f"| {word} | {seconds:.2f} | {seconds / baseline:.2f}x | {message} |")
 
 
 if __name__ == "__main__":
