@@ -38,6 +38,8 @@ def test_every_scenario_is_measured_and_writes_what_it_should(tmp_path):
     assert rows["no-op rebuild"]["written"] == 0
     assert 0 < edited < added < clean
     assert "add one day:" in result.stdout and "of the clean build" in result.stdout
+    # the disk's cost of a page, before and after, so runs on disks that differ are told apart
+    assert len(re.findall(r"file system: a folder and a 6 KB file made in [\d,]+ µs", result.stdout)) == 2
 
 
 def test_two_commits_are_compared_by_clean_builds_of_one_corpus(tmp_path):
@@ -104,3 +106,6 @@ def test_search_bench_finds_the_oldest_and_the_newest_paper_in_chromium(tmp_path
     assert [(label, found) for label, _, _, found in rows] == \
         [("oldest paper", "yes"), ("newest paper", "yes"), ("a paper in between", "yes")]
     assert re.search(r"baseline, a query that matches nothing: [\d.]+ s", result.stdout)
+    words = re.findall(r"^\| (\w+) \| [\d.]+ \| [\d.]+x \| ([\d,]+) results? for (\w+) \|$", result.stdout, re.M)
+    assert [word for word, _, _ in words] == ["diffusion", "reasoning", "quantization"]
+    assert all(int(count.replace(",", "")) > 0 and searched == word for word, count, searched in words)
