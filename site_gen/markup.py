@@ -14,6 +14,7 @@ import xml.etree.ElementTree as ET
 
 from latex2mathml.converter import convert as latex_to_mathml
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 MATHML_NS = "{http://www.w3.org/1998/Math/MathML}"
@@ -115,8 +116,7 @@ def _plain_paragraphs(text: str) -> list[str] | None:
 
 
 def _paragraphs_html(paragraphs: list[str]) -> str:
-    # markdown-it escapes &, <, > and "; only " can be in a text without syntax
-    return "".join(f"<p>{paragraph.replace(chr(34), '&quot;')}</p>\n" for paragraph in paragraphs)
+    return "".join(f"<p>{escapeHtml(paragraph)}</p>\n" for paragraph in paragraphs)
 
 
 def _render(markdown: MarkdownIt, text: str) -> str:
@@ -136,8 +136,7 @@ def abstract_html_for_feeds(text: str) -> str:
 def title_html(text: str) -> str:
     if "$" in text or "\r" in text or "\0" in text:   # TeX, or what markdown-it rewrites first
         return _TITLE.renderInline(text)
-    # every other character is text to the title's parser (only its TeX rule is on): escaped as it escapes
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return escapeHtml(text)   # every other character is text to the title's parser (only its TeX rule is on)
 
 
 def plain_text(text: str) -> str:

@@ -207,6 +207,10 @@ class Worker:
             undeclared = self._check(location, not reused, lambda: fresh[location]) if self.reads else None
             yield Written(location, print_, None, not reused, False, None, undeclared)
 
+    def specs(self) -> list[tuple]:
+        """Every page's spec, then every feed's: what `chunk` is given, in site order."""
+        return self.planner.plan() + [("feed", i) for i in range(len(self.feed_listings))]
+
     def chunk(self, specs: list[tuple]) -> list[Written]:
         written: list[Written] = []
         for spec in specs:
@@ -215,11 +219,6 @@ class Worker:
             else:
                 written.append(self.page(spec))
         return written
-
-
-def all_specs(worker: Worker) -> list[tuple]:
-    """Every page's spec, then every feed's: what the workers are given to render, in site order."""
-    return worker.planner.plan() + [("feed", i) for i in range(len(worker.feed_listings))]
 
 
 class RenderPool:
@@ -245,7 +244,7 @@ class RenderPool:
         worker = Worker(self.job, forked)
         self.stale = worker.stale_fragments(self.store)
         self.store.keep_only([p.id for p in self.job.content.catalog.papers])
-        self.specs = all_specs(worker)
+        self.specs = worker.specs()
         return worker
 
     def __enter__(self) -> "RenderPool":
