@@ -123,11 +123,15 @@ def release_freed_memory() -> None:
 def collection_paused() -> Iterator[None]:
     """No cyclic garbage collection while a large site's papers and catalog are made: they are
     millions of objects without reference cycles, which every full collection would walk again
-    (a third of the time of reading and grouping 100,000 papers)."""
+    (a third of the time of reading and grouping 100,000 papers). What was made is then frozen
+    out of the collector's reach until the build's SharedPool ends: enabled again with millions
+    of new objects in its youngest generation, it would walk them all at the next allocation,
+    and again as they aged."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
+        gc.freeze()
     finally:
         if was_enabled:
             gc.enable()
@@ -184,7 +188,7 @@ class SharedPool:
         if self.pool is not None:
             self.pool.terminate()
             self.pool.join()
-            gc.unfreeze()
+        gc.unfreeze()   # what collection_paused() or the fork froze: the content is let go of by now
         _WORKER = self.worker = None
 
     def _release(self) -> None:
