@@ -219,8 +219,8 @@ def oldest_first(days: list[Day], names_of: Callable[[Paper], Iterable[str]]) ->
 
 def build_catalog(papers: list[Paper], config: SiteConfig, store: StateStore | None = None) -> Catalog:
     ordered = sorted(papers, key=newest_first)
-    days = [Day(date, sorted(group, key=most_voted_first))
-            for date, group in groupby(ordered, key=lambda p: p.date)]
+    # newest_first orders a day's papers as most_voted_first does: each day is in order already
+    days = [Day(date, list(group)) for date, group in groupby(ordered, key=lambda p: p.date)]
     author_slugs = unique_slugs(oldest_first(days, lambda p: p.authors)) if "authors" in config.taxonomies else {}
     org_slugs = unique_slugs(oldest_first(days, lambda p: [p.organization] if p.organization else [])) \
         if "organizations" in config.taxonomies else {}
