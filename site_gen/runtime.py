@@ -188,7 +188,7 @@ class SharedPool:
         if self.pool is not None:
             self.pool.terminate()
             self.pool.join()
-        gc.unfreeze()   # what collection_paused() or the fork froze: the content is let go of by now
+        gc.unfreeze()   # what collection_paused() or the fork froze is the collector's again
         _WORKER = self.worker = None
 
     def _release(self) -> None:
