@@ -13,7 +13,9 @@ import ctypes
 import gc
 import multiprocessing
 import os
+import pickle
 import sys
+import tempfile
 from typing import Any, Callable, Iterator
 
 from tqdm import tqdm
@@ -32,14 +34,16 @@ class Background:
                  nice: int = 0):
         self.function, self.arguments, self.parallel = function, arguments, parallel
         self.start = start   # "spawn": a fresh process, which shares (and so copies) none of this one's
-        self.process = None  # memory, for work that needs little of it; its arguments are pickled
+        self.process = None  # memory, for work that needs little of it; its work is pickled (Parcel)
         self.nice = nice     # > 0: work that should yield the CPU to this process
 
     def __enter__(self) -> "Background":
         if self.parallel:
             context = multiprocessing.get_context(self.start)
             self.receiver, sender = context.Pipe(duplex=False)
-            self.process = context.Process(target=_send_result, args=(sender, self.function, self.arguments, self.nice))
+            work = (self.function, self.arguments)
+            self.parcel = Parcel(work) if self.start == "spawn" else None
+            self.process = context.Process(target=_send_result, args=(sender, self.parcel or work, self.nice))
             self.process.start()
             sender.close()
         return self
@@ -62,11 +66,34 @@ class Background:
             self.process.terminate()
             self.process.join()
             self.receiver.close()
+            if self.parcel is not None:
+                self.parcel.discard()
 
 
-def _send_result(sender: Any, function: Callable[..., Any], arguments: tuple, nice: int) -> None:
+class Parcel:
+    """A spawned process's work, handed over in a file of its own instead of through the pipe that
+    starts the process. Python 3.11's spawn writes the arguments into that pipe while still holding
+    the pipe's other end itself (CPython gh-118981): a process that died before reading large
+    arguments (the OOM killer, a broken install) left the build waiting forever to finish writing."""
+
+    def __init__(self, value: Any):
+        handle, self.path = tempfile.mkstemp(prefix="site-gen-work-", suffix=".pickle")
+        with os.fdopen(handle, "wb") as file:
+            pickle.dump(value, file, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def open(self) -> Any:
+        with open(self.path, "rb") as file:
+            return pickle.load(file)
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):
+            os.unlink(self.path)
+
+
+def _send_result(sender: Any, work: tuple[Callable[..., Any], tuple] | Parcel, nice: int) -> None:
     if nice:
         os.nice(nice)
+    function, arguments = work.open() if isinstance(work, Parcel) else work
     try:
         outcome = (True, function(*arguments))
     except BaseException as error:  # handed to the parent, which raises it

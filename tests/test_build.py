@@ -2,11 +2,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
+import multiprocessing
+import multiprocessing.resource_tracker
+import multiprocessing.spawn
+import tempfile
+import threading
 import random
 import time
 import re
 import subprocess
 from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, Callable
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -577,6 +586,55 @@ def test_work_done_meanwhile_is_stopped_when_the_build_fails():
         with Background(True, time.sleep, 60) as pending:
             raise KeyError("catalog")
     assert not pending.process.is_alive()
+
+
+def _error_within(seconds: float, wait: Callable[[], Any]) -> BaseException | str:
+    """What `wait()` raised, or "still waiting" after that many seconds."""
+    outcome: list[BaseException | str] = ["still waiting"]
+
+    def run() -> None:
+        try:
+            wait()
+            outcome[0] = "no error"
+        except BaseException as error:   # what the build would report
+            outcome[0] = error
+
+    waiting = threading.Thread(target=run, daemon=True)
+    waiting.start()
+    waiting.join(timeout=seconds)
+    return outcome[0]
+
+
+def _killed_at_work() -> None:
+    with Background(True, time.sleep, 60) as pending:
+        os.kill(pending.process.pid, signal.SIGKILL)
+        pending.result()
+
+
+def _dead_on_arrival() -> None:
+    with Background(True, len, "a paper's text " * 100_000, start="spawn") as pending:
+        pending.result()
+
+
+def test_work_done_meanwhile_whose_process_dies_is_an_error_not_a_wait_forever(tmp_path):
+    """A process killed at its work, or a spawned one that dies before reading what it was given
+    (the OOM killer, a broken install): Python's spawn once left the build writing large
+    arguments into a pipe it held the other end of itself (CPython gh-118981), for ever."""
+    parcels = set(Path(tempfile.gettempdir()).glob("site-gen-work-*"))
+    error = _error_within(30, _killed_at_work)
+    assert isinstance(error, RuntimeError) and "sleep: its process ended with code -9 and no result" in str(error)
+    multiprocessing.resource_tracker.ensure_running()   # with the real interpreter, before it is swapped
+    dies = tmp_path / "python-that-dies-at-once"
+    dies.write_text("#!/bin/sh\nexit 3\n")
+    dies.chmod(0o755)
+    interpreter = multiprocessing.spawn.get_executable()
+    multiprocessing.set_executable(str(dies))
+    try:
+        error = _error_within(30, _dead_on_arrival)
+    finally:
+        multiprocessing.set_executable(interpreter)
+    assert isinstance(error, RuntimeError) and "len: its process ended with code 3 and no result" in str(error)
+    assert set(Path(tempfile.gettempdir()).glob("site-gen-work-*")) == parcels   # what it was given is gone too
 
 
 def test_a_failing_search_indexer_is_reported_by_shard_and_publishes_nothing(site, monkeypatch):
