@@ -93,7 +93,11 @@ class Parcel:
 def _send_result(sender: Any, work: tuple[Callable[..., Any], tuple] | Parcel, nice: int) -> None:
     if nice:
         os.nice(nice)
-    function, arguments = work.open() if isinstance(work, Parcel) else work
+    if isinstance(work, Parcel):
+        function, arguments = work.open()
+        work.discard()   # at once: a build killed later leaves no file behind
+    else:
+        function, arguments = work
     try:
         outcome = (True, function(*arguments))
     except BaseException as error:  # handed to the parent, which raises it
