@@ -12,6 +12,7 @@ from .config import SiteConfig, load_config
 from .errors import SiteGenError, describe_os_error
 from .locks import DEFAULT_WAIT
 from .operations import SERVE_STATE, build_site, fetch_days, import_captures, send_digest, settle_content
+from .runtime import stopped_like_interrupted
 
 DEFAULT_CONFIG = Path("site.yaml")
 MISSING_DAYS = 7    # how far back `fetch --missing` looks without --since
@@ -249,6 +250,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    stopped_like_interrupted()
     try:
         return args.run(args)
     except SiteGenError as exc:

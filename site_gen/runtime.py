@@ -14,6 +14,7 @@ import gc
 import multiprocessing
 import os
 import pickle
+import signal
 import sys
 import tempfile
 from typing import Any, Callable, Iterator
@@ -44,7 +45,8 @@ class Background:
             work = (self.function, self.arguments)
             self.parcel = Parcel(work) if self.start == "spawn" else None
             self.process = context.Process(target=_send_result, args=(sender, self.parcel or work, self.nice))
-            self.process.start()
+            with _forking():
+                self.process.start()
             sender.close()
         return self
 
@@ -90,7 +92,37 @@ class Parcel:
             os.unlink(self.path)
 
 
+def stopped_like_interrupted() -> None:
+    """Make SIGTERM (what `timeout`, systemd and CI runners send) stop this process the way Ctrl-C
+    does: as a KeyboardInterrupt, so that what a command was doing unwinds — its processes stopped,
+    its half-made output tree recorded as far as it got, its locks let go."""
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _forking() -> Iterator[None]:
+    """SIGTERM held back while this process forks, and delivered once it is done: raised inside the
+    callbacks os.fork() runs, its KeyboardInterrupt would be printed and dropped."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def _as_a_child() -> None:
+    """In each process a command starts: SIGTERM is how the parent stops it, at once (a forked or
+    spawned process starts with the signal held back, as it was while it was started)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+
+
 def _send_result(sender: Any, work: tuple[Callable[..., Any], tuple] | Parcel, nice: int) -> None:
+    _as_a_child()
     if nice:
         os.nice(nice)
     if isinstance(work, Parcel):
@@ -112,7 +144,9 @@ def map_on_every_core(function: Callable[[Any], Any], items: list, chunksize: in
     """[function(item) for item in items], split among forked workers when there is more than one core."""
     if default_jobs() < 2:
         return [function(item) for item in items]
-    with multiprocessing.get_context("fork").Pool(default_jobs()) as pool:
+    with _forking():
+        pool = multiprocessing.get_context("fork").Pool(default_jobs(), initializer=_as_a_child)
+    with pool:
         return pool.map(function, items, chunksize=chunksize)
 
 
@@ -172,6 +206,7 @@ _WORKER: Any = None   # a SharedPool's worker object, made before the fork; each
 
 
 def _start_worker() -> None:
+    _as_a_child()
     # The parent's objects were frozen out of the collector's reach before the fork; collecting
     # rarely keeps a worker from rescanning (and copying, page by page) millions of shared objects.
     gc.set_threshold(200_000, 50, 1_000)
@@ -210,7 +245,8 @@ class SharedPool:
             # to no garbage, and a full pass over a large site's objects costs a noticeable part of
             # a daily rebuild (the gc module's documentation advises the same before a fork).
             gc.freeze()
-            self.pool = multiprocessing.get_context("fork").Pool(self.jobs, initializer=_start_worker)
+            with _forking():
+                self.pool = multiprocessing.get_context("fork").Pool(self.jobs, initializer=_start_worker)
             _WORKER = self.worker = None
         return self
 

@@ -84,6 +84,37 @@ def test_a_killed_build_never_blocks_the_next_one(site):
     assert not list((site.root / ".site-gen").rglob("*.site-gen-tmp"))
 
 
+def _children(pid: int) -> set[int]:
+    try:
+        return {int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+    except OSError:
+        return set()
+
+
+def test_a_build_stopped_with_sigterm_says_so_stops_its_processes_and_leaves_the_site(site):
+    """What `timeout`, systemd or a CI runner sends: the build stops as it does on Ctrl-C."""
+    site.day(DAY, papers_of(DAY, 50, "2503"))
+    assert site.build().returncode == 0
+    before = snapshot(site.output)
+    site.day("2025-03-11", papers_of("2025-03-11", 600, "2504"))
+    build = start_cli("build", "--content", str(site.content), "--output", str(site.output), cwd=site.root)
+    deadline = time.monotonic() + 60
+    while not _children(build.pid) and build.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)   # until it has processes of its own at work
+    children = _children(build.pid)
+    assert children, "the build finished, or never started a process, before it could be stopped"
+    build.send_signal(signal.SIGTERM)
+    code, _, stderr = finished(build, timeout=120)
+    assert code == 130 and "site-gen build: interrupted; nothing was changed" in stderr, stderr
+    assert "Traceback" not in stderr
+    assert all(not Path(f"/proc/{child}").exists() or "zombie" in Path(f"/proc/{child}/status").read_text()
+               for child in children)   # none left at work
+    assert snapshot(site.output) == before
+    result = site.build("--wait", "5")
+    assert result.returncode == 0, result.stderr
+    assert "Paper 2504 599 on diffusion" in (site.output / "papers" / "2504.00599" / "index.html").read_text()
+
+
 def test_serve_rebuilding_while_production_builds_never_reaches_output(site):
     site.day("2025-03-09", papers_of("2025-03-09", 30, "2503"))
     port = free_port()
