@@ -95,7 +95,7 @@ class Parcel:
 def stopped_like_interrupted() -> None:
     """Make SIGTERM (what `timeout`, systemd and CI runners send) stop this process the way Ctrl-C
     does: as a KeyboardInterrupt, so that what a command was doing unwinds — its processes stopped,
-    its half-made output tree recorded as far as it got, its locks let go."""
+    its locks let go, and what it had made kept where it knows how far it got."""
     signal.signal(signal.SIGTERM, _interrupt)
 
 
@@ -144,10 +144,14 @@ def map_on_every_core(function: Callable[[Any], Any], items: list, chunksize: in
     """[function(item) for item in items], split among forked workers when there is more than one core."""
     if default_jobs() < 2:
         return [function(item) for item in items]
-    with _forking():
-        pool = multiprocessing.get_context("fork").Pool(default_jobs(), initializer=_as_a_child)
-    with pool:
+    with _forked_pool(default_jobs(), _as_a_child) as pool:
         return pool.map(function, items, chunksize=chunksize)
+
+
+def _forked_pool(jobs: int, initializer: Callable[[], None]) -> Any:
+    """A pool of `jobs` forked processes, each first calling `initializer` (which calls _as_a_child)."""
+    with _forking():
+        return multiprocessing.get_context("fork").Pool(jobs, initializer=initializer)
 
 
 def map_on_threads(function: Callable[[Any], Any], items: list, jobs: int) -> list:
@@ -245,8 +249,7 @@ class SharedPool:
             # to no garbage, and a full pass over a large site's objects costs a noticeable part of
             # a daily rebuild (the gc module's documentation advises the same before a fork).
             gc.freeze()
-            with _forking():
-                self.pool = multiprocessing.get_context("fork").Pool(self.jobs, initializer=_start_worker)
+            self.pool = _forked_pool(self.jobs, _start_worker)
             _WORKER = self.worker = None
         return self
 

@@ -236,8 +236,8 @@ class RenderPool:
         self.job, self.jobs, self.progress = job, jobs, progress
         self.store = FragmentStore(job.fragments)
 
-    # Paused: this makes tens of thousands of objects beside the content's millions, which a full
-    # collection, due any moment after the content was made, would walk for nothing.
+    # Paused, and what it makes frozen with the content (runtime.collection_paused): the workers'
+    # listings and plan are tens of thousands of objects that the workers share.
     @collection_paused()
     def _plan(self, forked: bool) -> Worker:
         """The worker every process renders with, and what it is to render: the stale fragments, every spec."""

@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import signal
 import multiprocessing
 import multiprocessing.resource_tracker
 import multiprocessing.spawn
+import os
+import random
+import re
+import signal
+import subprocess
 import tempfile
 import threading
-import random
 import time
-import re
-import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Callable
