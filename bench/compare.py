@@ -1,6 +1,6 @@
 """Builds of one corpus by two (or more) commits of site-gen, one after the other, in one command.
 
-    python bench/compare.py --size 100k BEFORE AFTER [--scenario clean|add-day] [--work DIR]
+    python bench/compare.py --size 100k BEFORE AFTER [--scenario clean|add-day|killed] [--work DIR]
 
 Each commit's site_gen/ and templates/ are taken with `git archive` into the scratch folder and put on
 PYTHONPATH, and build the site `run.py` measures (search off, related papers on). The table gives each
@@ -12,6 +12,9 @@ then each other commit's figures as ratios of the first's.
 clean and then once more with one day added (the build that fills the second output tree); every
 measured build then adds one more day to that commit's site. A commit named twice adds two days, so
 `A B B A` measures each commit on the same two days.
+--scenario killed: as add-day, but a build of the new day is first killed with all its processes once
+it writes the day's pages (as the OOM killer or `systemctl kill` would); the build measured is the
+next one, which finishes the job.
 
 Name a commit more than once to build it more than once: the ratios are of each commit's mean. On
 a machine that slows down under sustained load (this project's did, by up to 25 % over a few minutes
@@ -23,7 +26,10 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -56,14 +62,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("commits", nargs="+", help="git commits (or branches, tags), the baseline first")
     parser.add_argument("--size", default="10k", help="corpus size: 10k, 100k, 1m")
-    parser.add_argument("--scenario", choices=("clean", "add-day"), default="clean",
-                        help="clean builds from nothing, or adding one day to a built site")
+    parser.add_argument("--scenario", choices=("clean", "add-day", "killed"), default="clean",
+                        help="clean builds from nothing, adding one day to a built site, or that after a killed build")
     parser.add_argument("--work", type=Path, default=Path("/tmp/site-gen-compare"), help="scratch folder")
     args = parser.parse_args()
     count = size_of(args.size)
     codes = {commit: checkout(commit, args.work) for commit in dict.fromkeys(args.commits)}
-    build = clean_builds(count, args.work, codes) if args.scenario == "clean" else day_adding_builds(count, args.work, codes)
-    what = "clean builds" if args.scenario == "clean" else "one day added to a built site"
+    build = clean_builds(count, args.work, codes) if args.scenario == "clean" else \
+        day_adding_builds(count, args.work, codes, killed_first=args.scenario == "killed")
+    what = {"clean": "clean builds", "add-day": "one day added to a built site",
+            "killed": "one day added to a built site after a build of it was killed"}[args.scenario]
     print(f"### {count:,} papers, {what}, one after the other\n")
     print("| commit | wall s | CPU s | peak RSS MiB | peak PSS MiB |")
     print("|---|---:|---:|---:|---:|")
@@ -94,8 +102,10 @@ def clean_builds(count: int, work: Path, codes: dict[str, Path]) -> Callable[[st
     return build
 
 
-def day_adding_builds(count: int, work: Path, codes: dict[str, Path]) -> Callable[[str], Measure]:
-    """A build, by the commit named, of its own site with one more day than its last build had."""
+def day_adding_builds(count: int, work: Path, codes: dict[str, Path], killed_first: bool = False
+                      ) -> Callable[[str], Measure]:
+    """A build, by the commit named, of its own site with one more day than its last build had
+    (`killed_first`: after a build of that day killed half-way)."""
     sizes = {}
     for index, (commit, code) in enumerate(codes.items()):
         site = bench_site(count, work / f"add-day-{index}")
@@ -108,8 +118,27 @@ def day_adding_builds(count: int, work: Path, codes: dict[str, Path]) -> Callabl
         site, size = sizes[commit]
         sizes[commit] = (site, size + corpus.PER_DAY)
         corpus.write_corpus(size + corpus.PER_DAY, site)
+        if killed_first:
+            kill_while_rendering(site, codes[commit])
         return site_gen(site, None, codes[commit])
     return build
+
+
+def kill_while_rendering(site: Path, code: Path) -> None:
+    """Start a build of the site and kill it, with every process it started, once it has written the
+    newest day's page into the tree that is not live."""
+    live = (site / "output").resolve()
+    tree = next(tree for tree in site.glob(".output.site-gen-*") if tree != live)
+    newest = max((site / "content" / "papers").glob("*/*.yaml")).stem
+    build = subprocess.Popen([sys.executable, "-m", "site_gen", "build", "--output", "output", "--state", "state"],
+                             cwd=site, env={**os.environ, "PYTHONPATH": str(code)}, start_new_session=True,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while not (tree / "days" / newest / "index.html").exists():
+        if build.poll() is not None:
+            raise SystemExit(f"the build of {newest} finished before it could be killed")
+        time.sleep(0.01)
+    os.killpg(build.pid, signal.SIGKILL)
+    build.wait()
 
 
 def mean(measured: list, name: str) -> float:

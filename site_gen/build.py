@@ -39,13 +39,15 @@ class BuildReport:
     seconds: float
     up_to_date: bool = False
     stages: tuple[tuple[str, float], ...] = ()   # (stage, seconds), for --timings
+    resumed: int = 0   # files that a build stopped half-way had begun to change in the tree, made again
 
     def __str__(self) -> str:
         if self.up_to_date:
             return f"nothing changed since the last build ({self.seconds:.2f}s)"
+        resumed = f"; took up a build stopped half-way ({self.resumed} of its files made again)" if self.resumed else ""
         return (f"built {self.papers} papers: {self.pages} pages, {self.feeds} feeds; "
                 f"{self.rendered} files rendered, {self.pages + self.feeds - self.rendered} unchanged, "
-                f"in {self.seconds:.2f}s")
+                f"in {self.seconds:.2f}s{resumed}")
 
 
 def site_view(config: SiteConfig, urls: Urls) -> SiteView:
@@ -158,4 +160,4 @@ def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT
     clock("publish")
     pages = sum(1 for w in written if w.page)
     return BuildReport(count, pages, len(written) - pages, sum(w.rendered for w in written),
-                       time.perf_counter() - clock.started, stages=tuple(clock.stages))
+                       time.perf_counter() - clock.started, stages=tuple(clock.stages), resumed=tree.resumed)

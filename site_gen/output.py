@@ -6,10 +6,11 @@ by hard links, then writing over it the files that changed — and flips the lin
 A failed or killed build never touches the live tree, and each file is written as a new inode, so
 a file shared with the live tree is never modified in place.
 
-Each tree has a manifest (location → fingerprint, see incremental.py) in the state folder.
-It is removed before a tree is changed and written back once the tree is complete (or, when bad
-input stops a build before it renders, as far as the copy of the live tree got), so a tree
-interrupted half-way is rebuilt from scratch the next time.
+Each tree has a manifest (location → fingerprint, see incremental.py) in the state folder,
+written once the tree is complete. While a build changes a tree, every process that changes a
+file first notes its location in the tree's change log (`ChangeLog`): a build stopped half-way —
+killed, out of memory, its machine shut down — leaves a tree whose manifest still holds but at
+the locations noted, and the next build makes only those again instead of the whole tree.
 """
 from __future__ import annotations
 
@@ -26,20 +27,71 @@ from .state import StateStore
 from .errors import SiteGenError
 from .files import naming
 from .runtime import Background
-from .search import is_index
+from .search import SCRATCH, is_index
 from .urls import Urls
 
 # Folders inside output/ that other commands own (site-gen digest writes here); carried across builds.
 PRESERVED = ("digests",)
+# A manifest's fingerprint for a file whose bytes are not known (a stopped build may have changed
+# it): it matches no fingerprint, so the file is made again, or removed if the site no longer has it.
+UNKNOWN = ""
+# A change log's first entry when its build began on an empty tree: every file then in the tree is in
+# the log. (Otherwise the log goes with the tree's manifest: without one, a log tells too little.)
+AFRESH = "\x01afresh"
+
+
+class ChangeLog:
+    """The locations of a tree that a build has begun to change, appended to a file by each process
+    before it changes one: one write of a few bytes in append mode, so processes writing at once do
+    not mix their entries. Kept from the start of a build into the tree until its manifest is saved.
+
+    The log and the files are written alike, to the file system's cache without waiting for the
+    disk: it tells of a build whose processes were killed or stopped, not of a machine that lost
+    its power half-way (after which the tree's files may be anything; `site-gen build` on a new
+    output folder starts afresh)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._handle: tuple[int, int] | None = None   # (process id, file descriptor): each process opens its own
+
+    def __getstate__(self) -> dict:
+        return {"path": self.path, "_handle": None}
+
+    def begin(self, afresh: bool) -> None:
+        """A build begins to change the tree: an empty one, or one its manifest tells all of."""
+        self.path.write_bytes(f"{AFRESH}\0".encode() if afresh else b"")
+
+    def note(self, location: str) -> None:
+        if self._handle is None or self._handle[0] != os.getpid():
+            self._handle = (os.getpid(), os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644))
+        os.write(self._handle[1], f"{location}\0".encode())
+
+    def stopped(self) -> set[str] | None:
+        """What a build stopped half-way had begun to change; None when no build was stopped."""
+        try:
+            return {location for location in self.path.read_bytes().decode("utf-8", "replace").split("\0")
+                    if location}
+        except FileNotFoundError:
+            return None
+
+    def end(self) -> None:
+        """The tree's manifest is saved: what the log told is in it."""
+        if self._handle is not None and self._handle[0] == os.getpid():
+            os.close(self._handle[1])
+        self._handle = None
+        self.path.unlink(missing_ok=True)
 
 
 class Tree:
     """One of the two output trees, with what the last complete build put in it."""
 
-    def __init__(self, root: Path, manifest: Manifest, stamps: dict[str, int] | None = None):
+    def __init__(self, root: Path, manifest: Manifest, stamps: dict[str, int] | None = None,
+                 changes: ChangeLog | None = None, resumed: int = 0):
         self.root = root
         self.manifest = manifest
         self.stamps = stamps or {}   # its folders' modification times when it was last published
+        self.changes = changes       # the tree a build writes into; None for the live tree
+        self.resumed = resumed       # files a stopped build had begun to change, made again by this one
         self._folders: set[str] = set()   # made by this process (strings: a Path object takes ten times more)
 
     def path(self, location: str) -> Path:
@@ -47,6 +99,8 @@ class Tree:
 
     def _prepare(self, location: str) -> Path:
         path = self.path(location)
+        if self.changes:
+            self.changes.note(location)
         folder = os.path.dirname(path)
         if folder not in self._folders:
             os.makedirs(folder, exist_ok=True)
@@ -121,6 +175,8 @@ class Tree:
         return Manifest(files=files)
 
     def remove(self, location: str) -> None:
+        if self.changes:
+            self.changes.note(location)
         if is_index(location):
             shutil.rmtree(self.root / location, ignore_errors=True)
             return
@@ -215,15 +271,27 @@ class OutputTrees:
         return Tree(root, self.manifest(root)) if root else Tree(self.output, Manifest())
 
     def next_tree(self) -> Tree:
-        """The tree to build into, marked as being changed until publish()."""
+        """The tree to build into. A build into it that was stopped half-way is taken up where it
+        stopped: the files it had begun to change are unknown, the others are as its manifest says.
+        A tree of which nothing is known is started afresh."""
         root = self.other_root()
+        name = self.manifest_name(root)
         manifest = self.manifest(root)
-        _, stamps = load_inputs(self.state, self.manifest_name(root), root)
-        drop_manifest(self.state, self.manifest_name(root))
-        if not manifest.files and root.exists():
-            shutil.rmtree(root)  # an interrupted or unknown tree: start it afresh
+        _, stamps = load_inputs(self.state, name, root)
+        changes = ChangeLog(self.state.path(f"changing-{name}"))
+        stopped = changes.stopped() if root.is_dir() else None
+        if stopped is not None and (manifest.files or AFRESH in stopped):
+            stopped.discard(AFRESH)
+            manifest = Manifest(files={**manifest.files, **dict.fromkeys(stopped, UNKNOWN)})
+            for scratch in root.glob(f"{SCRATCH}*"):
+                shutil.rmtree(scratch, ignore_errors=True)
+        else:
+            stopped = None
+            if not manifest.files and root.exists():
+                shutil.rmtree(root)
+            changes.begin(afresh=not manifest.files)
         root.mkdir(parents=True, exist_ok=True)
-        return Tree(root, manifest, stamps if manifest.files else {})
+        return Tree(root, manifest, stamps if manifest.files else {}, changes, len(stopped or ()))
 
     @contextlib.contextmanager
     def catching_up(self, tree: Tree, live: Tree, parallel: bool) -> Iterator[None]:
@@ -247,15 +315,28 @@ class OutputTrees:
             except BaseException:
                 with contextlib.suppress(BaseException):   # the body's error is the one to report
                     stop_and_take_stock()
-                    save_manifest(self.state, self.manifest_name(tree.root), tree.manifest)
+                    self._save(tree, tree.manifest)
                 raise
             stop_and_take_stock()
+
+    def _save(self, tree: Tree, manifest: Manifest, stamps: dict[str, int] | None = None) -> None:
+        """The tree holds what `manifest` says: its change log has served."""
+        save_manifest(self.state, self.manifest_name(tree.root), manifest, stamps)
+        if tree.changes:
+            tree.changes.end()
+
+    def _forget(self, tree: Tree) -> None:
+        """Something other than the build changed the tree: the next build starts it afresh."""
+        drop_manifest(self.state, self.manifest_name(tree.root))
+        if tree.changes:
+            tree.changes.end()
 
     def publish(self, tree: Tree, manifest: Manifest) -> None:
         """Make the tree live, once it holds every file of its manifest (else SiteGenError, and the
         live tree stays)."""
         missing, stamps = files_in_place(tree.root, manifest.files, tree.stamps)
         if missing:
+            self._forget(tree)
             raise SiteGenError(f"{len(missing)} files of the new site went missing from {tree.root} while it "
                                f"was built (e.g. {missing[0]}): something else changed it. Nothing was "
                                "published; build again")
@@ -264,7 +345,7 @@ class OutputTrees:
         for name in PRESERVED:
             if source and (source / name).exists() and not (tree.root / name).exists():
                 os.rename(source / name, tree.root / name)
-        save_manifest(self.state, self.manifest_name(tree.root), manifest, stamps)
+        self._save(tree, manifest, stamps)
         link = self.output.parent / f".{self.output.name}.link-{os.getpid()}"
         link.unlink(missing_ok=True)
         os.symlink(tree.root.name, link)

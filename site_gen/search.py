@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .workers import Written
 
 INDEX_FOLDER = "pagefind"
+SCRATCH = ".search-scratch-"   # the prefix of index_shard()'s scratch folders inside a tree
 
 
 @dataclass(frozen=True)
@@ -100,8 +101,8 @@ def index_shard(root: Path, shard: Shard, language: str) -> None:
     Raises SiteGenError with Pagefind's output on failure."""
     output = root / shard.location
     shutil.rmtree(output, ignore_errors=True)
-    # in the tree itself: a build killed meanwhile leaves a tree the next build starts afresh
-    with tempfile.TemporaryDirectory(prefix=".search-scratch-", dir=root) as scratch:
+    # in the tree itself, on its file system (a build stopped meanwhile leaves it to the next: output.py)
+    with tempfile.TemporaryDirectory(prefix=SCRATCH, dir=root) as scratch:
         for location in shard.papers:
             page = Urls.file_for(location)
             target = Path(scratch, page)

@@ -115,6 +115,70 @@ def test_a_build_stopped_with_sigterm_says_so_stops_its_processes_and_leaves_the
     assert "Paper 2504 599 on diffusion" in (site.output / "papers" / "2504.00599" / "index.html").read_text()
 
 
+def _descendants(pid: int) -> list[int]:
+    children = _children(pid)
+    return [*children, *(grandchild for child in children for grandchild in _descendants(child))]
+
+
+def test_a_build_killed_while_it_renders_is_taken_up_where_it_stopped(site, tmp_path):
+    """Killed with all its processes (the OOM killer, `systemctl kill`) while it writes the new day's
+    pages: the next build makes again only what the killed one had begun to change — files it left
+    untouched keep their inodes' change times — and removes what it wrote that the site lost since."""
+    site.configure("base_url: https://example.org/\nsearch: false\n")
+    for day, prefix in (("2025-03-08", "2503"), ("2025-03-09", "2504")):
+        site.day(day, papers_of(day, 200, prefix))
+        assert site.build().returncode == 0       # both trees built: the next build writes into the older
+    site.day(DAY, papers_of(DAY, 600, "2505"))
+    half = [tree for tree in site.root.glob(".output.site-gen-*") if tree != site.output.resolve()][0]
+    untouched = half / "papers" / "2503.00000" / "index.html"
+    changed_at = untouched.stat().st_ctime_ns
+    build = start_cli("build", "--config", str(site.config), "--content", str(site.content),
+                      "--output", str(site.output), "--jobs", "2", cwd=site.root)
+    deadline = time.monotonic() + 60
+    while not any((half / "papers").glob("2505.*")) and build.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.002)
+    for pid in [build.pid, *_descendants(build.pid)]:
+        os.kill(pid, signal.SIGKILL)
+    assert finished(build)[0] == -signal.SIGKILL, "the build finished before it could be killed"
+    written = {path.name for path in (half / "papers").glob("2505.*")}
+    assert written and len(written) < 600
+    site.day(DAY, [paper for paper in papers_of(DAY, 600, "2505") if paper["id"] not in written])
+
+    result = site.build()
+    assert result.returncode == 0, result.stderr
+    assert "took up a build stopped half-way" in result.stdout, result.stdout
+    assert site.output.resolve() == half
+    assert untouched.stat().st_ctime_ns == changed_at      # not linked again: the tree was not started afresh
+    assert not any((site.output / "papers" / paper_id).exists() for paper_id in written)
+    clean = tmp_path / "clean"
+    assert run_cli("build", "--config", str(site.config), "--content", str(site.content), "--output", str(clean),
+                   "--state", str(tmp_path / "clean-state"), cwd=site.root).returncode == 0
+    assert snapshot(site.output) == snapshot(clean)
+
+
+def test_a_change_log_without_the_manifest_it_goes_with_starts_the_tree_afresh(site):
+    """A tree's manifest unreadable (another version of site-gen wrote it) beside a change log: the log
+    tells of the last build only, so the tree is started afresh and none of its other files is kept."""
+    site.configure("base_url: https://example.org/\nsearch: false\n")
+    for day, prefix in (("2025-03-08", "2503"), ("2025-03-09", "2504")):
+        site.day(day, papers_of(day, 3, prefix))
+        assert site.build().returncode == 0
+    half = [tree for tree in site.root.glob(".output.site-gen-*") if tree != site.output.resolve()][0]
+    stray = half / "papers" / "gone" / "index.html"
+    stray.parent.mkdir()
+    stray.write_text("a page of a paper deleted long ago")
+    state = site.root / ".site-gen"
+    [manifest] = state.glob(f"manifests/{half.name.lstrip('.')}-*.pickle")
+    manifest.write_bytes(b"written by another version")
+    (state / f"changing-{manifest.name.removesuffix('.pickle')}").write_bytes(b"papers/2504.00000/\0")
+    site.day(DAY, papers_of(DAY, 3, "2505"))
+    result = site.build()
+    assert result.returncode == 0, result.stderr
+    assert site.output.resolve() == half and "stopped half-way" not in result.stdout
+    assert not (site.output / "papers" / "gone").exists()
+    assert (site.output / "papers" / "2505.00002" / "index.html").is_file()
+
+
 def test_serve_rebuilding_while_production_builds_never_reaches_output(site):
     site.day("2025-03-09", papers_of("2025-03-09", 30, "2503"))
     port = free_port()
