@@ -1,12 +1,14 @@
 """Incremental builds give exactly the bytes of a clean build, and rewrite only what changed."""
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import os
 import pickle
 import re
 import shutil
 import sqlite3
+import unittest.mock
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,7 @@ from site_gen.build import build
 from site_gen.config import load_config
 from site_gen.errors import SiteGenError, ValidationError
 from site_gen.pages import PaperPageContext
-from site_gen.output import OutputTrees
+from site_gen.output import OutputTrees, Tree
 from site_gen import state
 from site_gen.state import StateStore, library_versions
 from site_gen.urls import Urls
@@ -60,6 +62,20 @@ class Site:
         return build(load_config(self.root / "site.yaml"), self.content, output, state, jobs=1, progress=False,
                      check_inputs=check_inputs)
 
+    def build_stopped(self, after: int) -> None:
+        """A build stopped as Ctrl-C stops it, when it is about to change its `after`-th file of the
+        tree it writes into (one process: jobs=1)."""
+        prepare, changes = Tree._prepare, 0
+
+        def stopping(tree: Tree, location: str) -> Path:
+            nonlocal changes
+            changes += 1
+            if changes > after:
+                raise KeyboardInterrupt
+            return prepare(tree, location)
+        with unittest.mock.patch.object(Tree, "_prepare", stopping), contextlib.suppress(KeyboardInterrupt):
+            self.build(self.root / "output", self.root / "state")
+
     def check(self) -> None:
         """The incremental build equals a clean build of the same input, and every file it kept
         renders the same again (the dependency check: no page reads an undeclared input)."""
@@ -71,7 +87,7 @@ class Site:
         shutil.rmtree(clean)
 
 
-operations = st.sampled_from(["add_day", "edit", "delete", "template", "config", "touch"])
+operations = st.sampled_from(["add_day", "edit", "delete", "template", "config", "touch", "stopped"])
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow,
@@ -111,6 +127,13 @@ def test_incremental_builds_equal_clean_builds(tmp_path_factory, steps):
         elif operation == "config":
             site.config_text = site.config_text.replace("per_page: 2", "per_page: 3") if "per_page: 2" in \
                 site.config_text else site.config_text.replace("per_page: 3", "per_page: 2")
+        elif operation == "stopped":   # a new day's build stopped half-way; the next one takes it up,
+            day = f"2024-03-{len(site.days) + 1:02d}"   # also when the day has been taken back meanwhile
+            site.days[day] = [paper(counter + i, day) for i in range(n % 3 + 1)]
+            counter += 10
+            site.build_stopped(after=n % 60)
+            if n % 2:
+                del site.days[day]
         site.check()
 
 
