@@ -15,6 +15,7 @@ the locations noted, and the next build makes only those again instead of the wh
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import multiprocessing
 import os
@@ -47,8 +48,8 @@ class ChangeLog:
 
     The log and the files are written alike, to the file system's cache without waiting for the
     disk: it tells of a build whose processes were killed or stopped, not of a machine that lost
-    its power half-way (after which the tree's files may be anything; `site-gen build` on a new
-    output folder starts afresh)."""
+    its power half-way (after that, delete the tree that is not live: the next build starts it
+    afresh)."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -64,15 +65,17 @@ class ChangeLog:
     def note(self, location: str) -> None:
         if self._handle is None or self._handle[0] != os.getpid():
             self._handle = (os.getpid(), os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644))
-        os.write(self._handle[1], f"{location}\0".encode())
+        entry = f"{location}\0".encode()
+        if os.write(self._handle[1], entry) != len(entry):   # a full disk: the change must not follow
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self.path))
 
     def stopped(self) -> set[str] | None:
         """What a build stopped half-way had begun to change; None when no build was stopped."""
         try:
-            return {location for location in self.path.read_bytes().decode("utf-8", "replace").split("\0")
-                    if location}
+            entries = self.path.read_bytes().decode("utf-8", "replace").split("\0")
         except FileNotFoundError:
             return None
+        return set(entries[:-1])   # each entry ends with a NUL (the home page's location is "")
 
     def end(self) -> None:
         """The tree's manifest is saved: what the log told is in it."""
@@ -195,29 +198,33 @@ def files_in_place(root: Path, locations: Iterable[str], stamps: dict[str, int])
     last published, all its files there) are not looked at one by one: a large site has hundreds
     of thousands, most of them untouched since. Paths are plain strings, for the same reason."""
     base = f"{root}{os.sep}"
-    in_folder: dict[str, list[tuple[str, str]]] = {"": []}   # folder → (location, the file that shows it)
+    in_folder: dict[str, list[str]] = {"": []}
     for location in locations:
-        folder, file = _folder_and_file(location)
-        in_folder.setdefault(folder, []).append((location, file))
+        in_folder.setdefault(_folder_of(location), []).append(location)
     missing, now = [], {}
     for folder, held in in_folder.items():
         try:
             now[folder] = os.stat(base + folder).st_mtime_ns
         except FileNotFoundError:
-            missing += [location for location, _ in held]
+            missing += held
             continue
         if now[folder] != stamps.get(folder):
-            missing += [location for location, file in held if not os.path.isfile(base + file)]
+            missing += [location for location in held if not os.path.isfile(base + _shown_by(location))]
     return missing, now
 
 
-def _folder_and_file(location: str) -> tuple[str, str]:
-    """The folder of a location's file, and the file whose presence shows the location is in place
-    (a search shard is a folder of its own: its pagefind.js)."""
+def _folder_of(location: str) -> str:
+    """The folder holding a location's file: a page's own (`papers/x/` → `papers/x`), a search shard's
+    own, a feed's parent. Locations are those the build wrote (Urls.file_for checked them then): this
+    runs for every file of the site, so it only cuts strings."""
+    return location[:-1] if location.endswith("/") else location.rpartition("/")[0]
+
+
+def _shown_by(location: str) -> str:
+    """The file whose presence shows the location is in place (a search shard's: its pagefind.js)."""
     if is_index(location):
-        return location, f"{location}pagefind.js"
-    file = Urls.file_for(location)
-    return os.path.dirname(file), file
+        return f"{location}pagefind.js"
+    return Urls.file_for(location)
 
 
 def _stamps_hold(root: Path, stamps: dict[str, int]) -> bool:

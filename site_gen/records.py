@@ -65,11 +65,14 @@ class Paper:
                            hashlib.blake2b(f"{self.title}\0{self.abstract}".encode(), digest_size=16).digest())
 
     def __setstate__(self, state: list[Any]) -> None:
-        # Unpickled from the records cache or from a worker process: share repeated names again
-        # (a pickle shares them within one day file only).
+        # Unpickled from the records cache or from a worker process. A pickle gives back as one object
+        # what was one when pickled, so within a day file each name is shared still; only authors
+        # recur across many days in numbers that matter, so only they are shared again.
+        authors = state[_AUTHORS]
+        if authors:
+            state[_AUTHORS] = tuple(map(sys.intern, authors))
         for set_field, value in zip(_FIELD_SETTERS, state):
             set_field(self, value)
-        self._share_repeated_strings()
 
     def _share_repeated_strings(self) -> None:
         """One string object for each author, category and topic, however many papers name it: an
@@ -111,6 +114,7 @@ class Paper:
 # The slots' own descriptors: a daily build unpickles every paper of the site, and calling them is
 # quicker than object.__setattr__ and getattr by name. Setters in the order of the pickled state.
 _FIELD_SETTERS = tuple(getattr(Paper, f.name).__set__ for f in fields(Paper))
+_AUTHORS = [f.name for f in fields(Paper)].index("authors")   # in a pickled paper's list of fields
 _SHARED_FIELDS = tuple((getattr(Paper, name).__get__, getattr(Paper, name).__set__)
                        for name in ("authors", "categories", "topics"))
 DERIVED_FIELDS = ("origin", "digest", "content_digest", "text_digest")   # not part of the record

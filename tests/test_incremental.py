@@ -12,7 +12,7 @@ import unittest.mock
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO, snapshot, write_day
@@ -93,6 +93,7 @@ operations = st.sampled_from(["add_day", "edit", "delete", "template", "config",
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(st.tuples(operations, st.integers(0, 1000)), min_size=1, max_size=5))
+@example(steps=[("touch", 1), ("stopped", 1)])   # the home page ("") changed by the stopped build, its day taken back
 def test_incremental_builds_equal_clean_builds(tmp_path_factory, steps):
     site = Site(tmp_path_factory.mktemp("site"))
     site.days = {"2024-01-01": [paper(i, "2024-01-01") for i in range(4)],
