@@ -53,10 +53,8 @@ class ChangeLog:
 
     def __init__(self, path: Path):
         self.path = path
-        self._handle: tuple[int, int] | None = None   # (process id, file descriptor): each process opens its own
-
-    def __getstate__(self) -> dict:
-        return {"path": self.path, "_handle": None}
+        # (process id, file descriptor): a forked process finds its parent's id here and opens its own
+        self._handle: tuple[int, int] | None = None
 
     def begin(self, afresh: bool) -> None:
         """A build begins to change the tree: an empty one, or one its manifest tells all of."""

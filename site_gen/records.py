@@ -78,10 +78,10 @@ class Paper:
         """One string object for each author, category and topic, however many papers name it: an
         author of 40 papers is held once, not 40 times (a large site holds every paper in memory).
         Link names are left alone: interning them cost more time than the memory they took."""
-        for get_names, set_names in _SHARED_FIELDS:
-            names = get_names(self)
+        for name in ("authors", "categories", "topics"):
+            names = getattr(self, name)
             if names:
-                set_names(self, tuple(map(sys.intern, names)))
+                object.__setattr__(self, name, tuple(map(sys.intern, names)))
 
     @property
     def link_map(self) -> dict[str, str]:
@@ -115,8 +115,6 @@ class Paper:
 # quicker than object.__setattr__ and getattr by name. Setters in the order of the pickled state.
 _FIELD_SETTERS = tuple(getattr(Paper, f.name).__set__ for f in fields(Paper))
 _AUTHORS = [f.name for f in fields(Paper)].index("authors")   # in a pickled paper's list of fields
-_SHARED_FIELDS = tuple((getattr(Paper, name).__get__, getattr(Paper, name).__set__)
-                       for name in ("authors", "categories", "topics"))
 DERIVED_FIELDS = ("origin", "digest", "content_digest", "text_digest")   # not part of the record
 RECORD_FIELDS = tuple(f.name for f in fields(Paper) if f.name not in DERIVED_FIELDS)
 COUNTS = ("upvotes", "comments")
