@@ -91,8 +91,10 @@ class SiteConfig:
     search_shard_papers: int = 5000            # papers per search index shard: Pagefind's memory grows with it
     related: int = 5                           # related papers per paper page; 0 turns them off
     taxonomies: tuple[str, ...] = TAXONOMIES   # which get pages and feeds
-    # whose pages list each paper on one line (title, authors, date), as a publication list does
-    compact_taxonomies: tuple[str, ...] = ("authors", "organizations")
+    # whose pages list each paper on one line (title, authors, date), as a publication list or
+    # cv-arxiv-daily's keyword topics do: a paper is on the pages of each of its topics and
+    # authors, so cards there would make most of a site's size and of a new day's upload
+    compact_taxonomies: tuple[str, ...] = ("topics", "authors", "organizations")
     email: EmailConfig = EmailConfig()
     sources: dict[str, SourceConfig] = field(default_factory=dict)
     fetch: FetchConfig = FetchConfig()

@@ -64,7 +64,8 @@ def test_reader_navigates_home_day_paper_category_topic_author_and_back(served_s
     page.go_back()
     page.locator("dd a.badge[href*='/topics/']").first.click()                # its topic
     assert "/topics/" in page.url
-    page.locator(".paper-card .paper-title a").first.click()
+    page.locator(".paper-lines li > a").first.click()                          # a topic lists a line a paper
+    assert "/papers/" in page.url
     page.goto(url + "papers/fp8-lm-training-fp8-large-language-models/")
     page.locator(".authors a").first.click()                                   # an author
     assert "/authors/houwen-peng/" in page.url and "FP8-LM" in page.content()
