@@ -16,7 +16,8 @@ from site_gen.config import load_config  # noqa: E402
 from site_gen.content import load_content  # noqa: E402
 
 
-EQUIVALENT = "taxonomies: [categories, topics]\nsearch: false\nrelated: 0\n"   # site.yaml: what the peers build
+# site.yaml: what the peers build (their tag pages show each paper's summary: cards, not lines)
+EQUIVALENT = "taxonomies: [categories, topics]\ncompact_taxonomies: []\nsearch: false\nrelated: 0\n"
 
 
 def _papers(site: Path):
@@ -79,7 +80,7 @@ def site_gen_equivalent(source: Path, count: int, work: Path, measure):
     (site / "content").symlink_to(source / "content")
     config = (source / "site.yaml").read_text().replace("templates: templates\n", "")
     config = "".join(line + "\n" for line in config.splitlines()
-                     if not line.startswith(("search:", "related:", "taxonomies:")))
+                     if not line.startswith(("search:", "related:", "taxonomies:", "compact_taxonomies:")))
     config += EQUIVALENT
     (site / "site.yaml").write_text(config)
     command = [sys.executable, "-m", "site_gen", "build", "--output", "output", "--state", "state"]
