@@ -9,13 +9,15 @@ a file shared with the live tree is never modified in place.
 Each tree has a manifest (location → fingerprint, see incremental.py) in the state folder,
 written once the tree is complete. While a build changes a tree, every process that changes a
 file first notes its location in the tree's change log (`ChangeLog`): a build stopped half-way —
-killed, out of memory, its machine shut down — leaves a tree whose manifest still holds but at
-the locations noted, and the next build makes only those again instead of the whole tree.
+killed, out of memory, interrupted — leaves a tree whose manifest still holds but at the locations
+noted, and the next build makes only those again instead of the whole tree (after the machine
+itself stopped half-way, the whole tree: the log may have lost its last entries).
 """
 from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import hashlib
 import multiprocessing
 import os
@@ -26,7 +28,7 @@ from typing import Any, Iterable, Iterator
 from .incremental import Manifest, drop_manifest, load_inputs, load_manifest, save_manifest
 from .state import StateStore
 from .errors import SiteGenError
-from .files import naming
+from .files import naming, write_atomically
 from .runtime import Background
 from .search import SCRATCH, is_index
 from .urls import Urls
@@ -39,6 +41,20 @@ UNKNOWN = ""
 # A change log's first entry when its build began on an empty tree: every file then in the tree is in
 # the log. (Otherwise the log goes with the tree's manifest: without one, a log tells too little.)
 AFRESH = "\x01afresh"
+# The entry that names the boot of the machine a log's build ran in (then the log is on the disk).
+BOOT = "\x01boot "
+# What ChangeLog.stopped() tells of a log from an earlier boot: the machine stopped half-way through
+# its build, and the entries not yet written from the file system's cache to the disk were lost.
+RESTARTED = "\x01restarted"
+
+
+@functools.cache
+def boot_id() -> str:
+    """This boot of the machine (Linux names each); "" where it is not known."""
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return ""
 
 
 class ChangeLog:
@@ -46,10 +62,10 @@ class ChangeLog:
     before it changes one: one write of a few bytes in append mode, so processes writing at once do
     not mix their entries. Kept from the start of a build into the tree until its manifest is saved.
 
-    The log and the files are written alike, to the file system's cache without waiting for the
-    disk: it tells of a build whose processes were killed or stopped, not of a machine that lost
-    its power half-way (after that, delete the tree that is not live: the next build starts it
-    afresh)."""
+    Its entries are written as the files are, to the file system's cache without waiting for the
+    disk: they tell of a build whose processes were killed or stopped. A machine that lost its power
+    half-way may have lost entries too, so the log begins with the boot it was written in, on the
+    disk before any change: a log of an earlier boot tells that the tree is not known."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -58,7 +74,7 @@ class ChangeLog:
 
     def begin(self, afresh: bool) -> None:
         """A build begins to change the tree: an empty one, or one its manifest tells all of."""
-        self.path.write_bytes(f"{AFRESH}\0".encode() if afresh else b"")
+        write_atomically(self.path, ((f"{AFRESH}\0" if afresh else "") + f"{BOOT}{boot_id()}\0").encode(), sync=True)
 
     def note(self, location: str) -> None:
         if self._handle is None or self._handle[0] != os.getpid():
@@ -73,7 +89,12 @@ class ChangeLog:
             entries = self.path.read_bytes().decode("utf-8", "replace").split("\0")
         except FileNotFoundError:
             return None
-        return set(entries[:-1])   # each entry ends with a NUL (the home page's location is "")
+        stopped = set(entries[:-1])   # each entry ends with a NUL (the home page's location is "")
+        boots = {entry for entry in stopped if entry.startswith(BOOT)}
+        stopped -= boots
+        if boots - {f"{BOOT}{boot_id()}"}:
+            stopped.add(RESTARTED)
+        return stopped
 
     def end(self) -> None:
         """The tree's manifest is saved: what the log told is in it."""
@@ -285,6 +306,8 @@ class OutputTrees:
         _, stamps = load_inputs(self.state, name, root)
         changes = ChangeLog(self.state.path(f"changing-{name}"))
         stopped = changes.stopped() if root.is_dir() else None
+        if stopped is not None and RESTARTED in stopped:   # the log may have lost entries: nothing is known
+            manifest, stopped = Manifest(), None
         if stopped is not None and (manifest.files or AFRESH in stopped):
             stopped.discard(AFRESH)
             manifest = Manifest(files={**manifest.files, **dict.fromkeys(stopped, UNKNOWN)})

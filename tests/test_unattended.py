@@ -179,6 +179,33 @@ def test_a_change_log_without_the_manifest_it_goes_with_starts_the_tree_afresh(s
     assert (site.output / "papers" / "2505.00002" / "index.html").is_file()
 
 
+def test_a_build_stopped_by_the_machine_restarting_starts_the_tree_afresh(site, tmp_path):
+    """The machine lost its power while a build wrote a tree: the tree holds a file the build had
+    begun to write, and the log's last entries, still in the file system's cache, were lost. The log
+    names the boot it was written in, so the next build knows it cannot trust the log."""
+    site.configure("base_url: https://example.org/\nsearch: false\n")
+    old = papers_of("2025-03-08", 3, "2503")
+    for day, papers in (("2025-03-08", old), ("2025-03-09", papers_of("2025-03-09", 3, "2504"))):
+        site.day(day, papers)
+        assert site.build().returncode == 0
+    half = [tree for tree in site.root.glob(".output.site-gen-*") if tree != site.output.resolve()][0]
+    page = half / "papers" / "2503.00001" / "index.html"
+    page.unlink()                                           # as a build writes: a new file, the old one kept live
+    page.write_text("<p>half writ")
+    state = site.root / ".site-gen"
+    [manifest] = state.glob(f"manifests/{half.name.lstrip('.')}-*.pickle")
+    (state / f"changing-{manifest.name.removesuffix('.pickle')}").write_bytes(b"\x01boot an-earlier-boot\0")
+    old[2]["upvotes"] = 7                                   # shown on its own page and its day's, not on 2503.00001's
+    site.day("2025-03-08", old)
+    result = site.build()
+    assert result.returncode == 0, result.stderr
+    assert site.output.resolve() == half and "stopped half-way" not in result.stdout
+    clean = tmp_path / "clean"
+    assert run_cli("build", "--config", str(site.config), "--content", str(site.content), "--output", str(clean),
+                   "--state", str(tmp_path / "clean-state"), cwd=site.root).returncode == 0
+    assert snapshot(site.output) == snapshot(clean)
+
+
 def test_serve_rebuilding_while_production_builds_never_reaches_output(site):
     site.day("2025-03-09", papers_of("2025-03-09", 30, "2503"))
     port = free_port()
