@@ -368,6 +368,10 @@ class OutputTrees:
             raise SiteGenError(f"{len(missing)} files of the new site went missing from {tree.root} while it "
                                f"was built (e.g. {missing[0]}): something else changed it. Nothing was "
                                "published; build again")
+        # On the disk before the manifest and the link say the tree is whole: after a power cut the
+        # live tree would otherwise hold files the cache had not written yet, and nothing would
+        # make them again (the files are written without waiting for the disk, so this is one wait).
+        os.sync()
         live = self.live_root()
         source = live or (self.output if self.output.is_dir() else None)
         for name in PRESERVED:
