@@ -41,7 +41,7 @@ UNKNOWN = ""
 # A change log's first entry when its build began on an empty tree: every file then in the tree is in
 # the log. (Otherwise the log goes with the tree's manifest: without one, a log tells too little.)
 AFRESH = "\x01afresh"
-# The entry that names the boot of the machine a log's build ran in (then the log is on the disk).
+# The entry, written when a build begins, that names the boot of the machine the build runs in.
 BOOT = "\x01boot "
 # What ChangeLog.stopped() tells of a log from an earlier boot: the machine stopped half-way through
 # its build, and the entries not yet written from the file system's cache to the disk were lost.
@@ -74,7 +74,8 @@ class ChangeLog:
 
     def begin(self, afresh: bool) -> None:
         """A build begins to change the tree: an empty one, or one its manifest tells all of."""
-        write_atomically(self.path, ((f"{AFRESH}\0" if afresh else "") + f"{BOOT}{boot_id()}\0").encode(), sync=True)
+        header = (f"{AFRESH}\0" if afresh else "") + f"{BOOT}{boot_id()}\0"
+        write_atomically(self.path, header.encode(), sync=True)   # on the disk before the first change
 
     def note(self, location: str) -> None:
         if self._handle is None or self._handle[0] != os.getpid():
