@@ -120,10 +120,19 @@ class Tree:
     def path(self, location: str) -> Path:
         return self.root / Urls.file_for(location)
 
-    def _prepare(self, location: str) -> Path:
-        path = self.path(location)
+    def _note(self, location: str) -> None:
+        """Before a change at this location: logged, in a tree a build writes into."""
         if self.changes:
             self.changes.note(location)
+
+    def end_changes(self) -> None:
+        """Its manifest tells all of it again: the change log has served."""
+        if self.changes:
+            self.changes.end()
+
+    def _prepare(self, location: str) -> Path:
+        path = self.path(location)
+        self._note(location)
         folder = os.path.dirname(path)
         if folder not in self._folders:
             os.makedirs(folder, exist_ok=True)
@@ -198,8 +207,7 @@ class Tree:
         return Manifest(files=files)
 
     def remove(self, location: str) -> None:
-        if self.changes:
-            self.changes.note(location)
+        self._note(location)
         if is_index(location):
             shutil.rmtree(self.root / location, ignore_errors=True)
             return
@@ -351,14 +359,12 @@ class OutputTrees:
     def _save(self, tree: Tree, manifest: Manifest, stamps: dict[str, int] | None = None) -> None:
         """The tree holds what `manifest` says: its change log has served."""
         save_manifest(self.state, self.manifest_name(tree.root), manifest, stamps)
-        if tree.changes:
-            tree.changes.end()
+        tree.end_changes()
 
     def _forget(self, tree: Tree) -> None:
         """Something other than the build changed the tree: the next build starts it afresh."""
         drop_manifest(self.state, self.manifest_name(tree.root))
-        if tree.changes:
-            tree.changes.end()
+        tree.end_changes()
 
     def publish(self, tree: Tree, manifest: Manifest) -> None:
         """Make the tree live, once it holds every file of its manifest (else SiteGenError, and the
