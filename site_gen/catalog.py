@@ -10,6 +10,7 @@ from typing import Any, Callable, Collection, Hashable, Iterable, Iterator
 from .arxiv_categories import ARXIV_CATEGORY_NAMES
 from .config import TAXONOMIES, SiteConfig, TopicRule
 from .records import Paper
+from .runtime import map_on_every_core
 from .state import StateStore
 from .slugs import slugify, unique_slugs
 
@@ -75,6 +76,10 @@ def build_taxonomy(key: str, singular: str, title: str, papers: list[Paper], ter
 
 WORD = re.compile(r"\w+")
 TOPICS_CACHE = "topics"   # the state store's entry: paper digest → the topics its text matches
+# Papers whose matches are not known yet are matched on every core from this many on (a clean
+# build, new topic rules): below it, forking and handing over their texts costs more than it saves.
+MATCHED_ON_EVERY_CORE = 5000
+MATCHED_TOGETHER = 1000   # texts a forked process is handed at once
 
 
 class TopicMatcher:
@@ -102,7 +107,7 @@ class TopicMatcher:
                 self.starts.setdefault(words[0], []).append(words)
         self.by_label = {label.casefold(): rule for rule in rules for label in (rule.name, rule.slug)}
 
-    def _rules_in(self, text: str) -> set[str]:
+    def rules_in(self, text: str) -> set[str]:
         words = WORD.findall(text.casefold())
         found = {rule.slug for word in self.single.keys() & set(words) for rule in self.single[word]}
         for i, word in enumerate(words):
@@ -114,9 +119,22 @@ class TopicMatcher:
     def in_text(self, paper: Paper) -> frozenset[str]:
         matched = self.known.get(paper.digest)
         if matched is None:
-            matched = self.known[paper.digest] = frozenset(self._rules_in(f"{paper.title}\n{paper.abstract}"))
+            matched = self.known[paper.digest] = frozenset(self.rules_in(_text_of(paper)))
             self.computed += 1
         return matched
+
+    def match_all(self, papers: list[Paper]) -> None:
+        """Find the text matches of every paper not known yet; many of them on every core."""
+        unknown = list({paper.digest: paper for paper in papers if paper.digest not in self.known}.values())
+        if len(unknown) < MATCHED_ON_EVERY_CORE:
+            for paper in unknown:
+                self.in_text(paper)
+            return
+        texts = [_text_of(paper) for paper in unknown]
+        parts = [(self.rules, texts[i:i + MATCHED_TOGETHER]) for i in range(0, len(texts), MATCHED_TOGETHER)]
+        matches = [matched for part in map_on_every_core(_match_texts, parts) for matched in part]
+        self.known.update(zip((paper.digest for paper in unknown), matches))
+        self.computed += len(unknown)
 
     def __call__(self, paper: Paper) -> list[tuple[str, str]]:
         """The paper's topics as (slug, name) pairs (not to be changed: they may be shared)."""
@@ -131,6 +149,17 @@ class TopicMatcher:
             rule = self.by_label.get(label.casefold())
             found.append((rule.slug, rule.name) if rule else (slugify(label), label))
         return found
+
+
+def _text_of(paper: Paper) -> str:
+    return f"{paper.title}\n{paper.abstract}"
+
+
+def _match_texts(part: tuple[tuple[TopicRule, ...], list[str]]) -> list[frozenset[str]]:
+    """The topics (slugs) each text matches: the work of one forked process (TopicMatcher.match_all)."""
+    rules, texts = part
+    matcher = TopicMatcher(rules)
+    return [frozenset(matcher.rules_in(text)) for text in texts]
 
 
 def category_name(code: str, overrides: dict[str, str]) -> str:
@@ -202,8 +231,7 @@ def cached_topic_matcher(rules: tuple[TopicRule, ...], papers: list[Paper], stor
     stored = store.load(TOPICS_CACHE, key=rules_key) if store else None
     matcher = TopicMatcher(rules, stored if isinstance(stored, dict) else None)
     known = len(matcher.known)
-    for paper in papers:
-        matcher.in_text(paper)
+    matcher.match_all(papers)
     if store is not None and (matcher.computed or known > len(papers)):
         digests = {p.digest for p in papers}
         store.save(TOPICS_CACHE, {d: m for d, m in matcher.known.items() if d in digests}, key=rules_key)

@@ -22,7 +22,8 @@ from hypothesis import given, settings, strategies as st
 
 from conftest import REPO, snapshot
 from feedcheck import check_feed
-from site_gen import markup, related
+from site_gen import catalog, markup, related
+from site_gen.config import load_config
 from site_gen.content import PaperCopies, load_content
 from site_gen.records import Paper, day_file_path, dump_day
 from site_gen.runtime import Background
@@ -154,6 +155,23 @@ def test_topics_from_keywords_as_whole_words_and_from_records(site):
     assert "Nothing here" in rl and "Hand tagged" in rl
     assert "Hand tagged" in site.read("topics/graphs/index.html")
     assert (site.output / "topics/diffusion/rss.xml").is_file()
+
+
+def test_topics_matched_on_every_core_are_those_matched_one_by_one(monkeypatch):
+    """A clean build of a large site matches its papers' texts in forked processes: each paper gets
+    the topics it gets when matched alone (the sample's real abstracts and topic rules)."""
+    rules = load_config(REPO / "site.yaml").topics
+    papers = load_content(REPO / "content")
+    one_by_one = catalog.TopicMatcher(rules)
+    expected = {p.id: one_by_one.in_text(p) for p in papers}
+    monkeypatch.setattr(catalog, "MATCHED_ON_EVERY_CORE", 1)
+    monkeypatch.setattr(catalog, "MATCHED_TOGETHER", 7)   # several parts, the last a short one
+    on_every_core = catalog.TopicMatcher(rules)
+    on_every_core.match_all(papers + papers[:3])         # a paper given twice is matched once
+    assert on_every_core.computed == len(papers)
+    assert {p.id: on_every_core.in_text(p) for p in papers} == expected
+    assert on_every_core.computed == len(papers)         # nothing left to match one by one
+    assert sum(1 for found in expected.values() if found) > len(papers) // 4
 
 
 def test_a_term_named_twice_or_spelled_two_ways_lists_each_paper_once(site):
