@@ -9,6 +9,7 @@ from pathlib import Path
 
 from . import STATE_FOLDER
 from .catalog import build_catalog
+from .changes import load_index, save_index
 from .config import SiteConfig
 from .errors import SiteGenError
 from .feeds import FeedWriter
@@ -137,13 +138,15 @@ def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT
     private = plan_private_feeds(site.catalog, config, FeedWriter(config, urls, None), signature,  # 3. ranked
                                  live, store)                                         # while the papers are at hand
     clock("private feeds")
+    last_index = load_index(store, trees.manifest_name(live.root), live.manifest.inputs)
     job = RenderJob(site, config, site_view(config, urls), urls, signature, live, tree, store.path(FRAGMENTS),
-                    check_inputs)
+                    check_inputs, inputs, last_index)
     with RenderPool(job, jobs, progress) as pool:                         # 4. in parallel (this process lets
         pool.update_fragments()                                           #    go of the content): the stale
         clock("fragments")                                                #    cards and feed entries, then
         written = pool.render()                                           #    every page and feed
         clock("pages and feeds")
+    index = pool.index
     undeclared = [f"{w.location} ({w.undeclared})" for w in written if w.undeclared]
     if undeclared:
         raise SiteGenError(f"the dependency check failed: {len(undeclared)} files read what their fingerprints leave "
@@ -157,6 +160,7 @@ def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT
     for location in tree.manifest.files.keys() - files.keys():            # 8. pages whose records are gone
         tree.remove(location)
     trees.publish(tree, Manifest(inputs=inputs, files=files))             # 9. swap it in
+    save_index(store, trees.manifest_name(tree.root), index)             #    what the next build compares with
     clock("publish")
     pages = sum(1 for w in written if w.page)
     return BuildReport(count, pages, len(written) - pages, sum(w.rendered for w in written),

@@ -105,6 +105,15 @@ def period_listings(periods: list[Period], title: str, top: int) -> Iterator[Lis
                       neighbours=tuple((p.label, Urls.period(p.kind, p.key)) if p else None for p in (older, newer)))
 
 
+def listings_holding(catalog: Catalog, paper: Paper) -> list[str]:
+    """The locations of the listings that hold the paper, but for periods: the site feed's, papers
+    with code, and its terms'."""
+    locations = [Urls.HOME, Urls.CODE] if paper.code_available else [Urls.HOME]
+    for taxonomy in catalog.taxonomies.values():
+        locations += [Urls.term(taxonomy.key, term.slug) for term in taxonomy.of_paper.get(paper.id, ())]
+    return locations
+
+
 def feed_listings(catalog: Catalog, config: SiteConfig) -> Iterator[Listing]:
     """Every listing that has feeds, the site's first."""
     yield site_feed_listing(catalog, config)

@@ -1,10 +1,10 @@
 """Rendering pages and feeds into an output tree, in worker processes, reusing unchanged files.
 
-The parent finds which papers' fragments (cards, feed entries) are missing or stale and plans
-every page and feed; the workers (runtime.SharedPool: they share the site's content with the
-parent) render the stale fragments, which the parent stores, then chunks of page and feed specs:
-for each they compute the fingerprint, link the live tree's file when the fingerprint is
-unchanged, and render otherwise.
+The parent finds which papers' fragments (cards, feed entries) are missing or stale, lists every
+page and feed, and carries over those the change set (changes.py) says are unchanged; the workers
+(runtime.SharedPool: they share the site's content with the parent) render the stale fragments,
+which the parent stores, then chunks of the other page and feed specs: for each they compute the
+fingerprint, link the live tree's file when the fingerprint is unchanged, and render otherwise.
 """
 from __future__ import annotations
 
@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
 from .catalog import Catalog
+from .changes import BuildIndex, ChangeSet, change_set
 from .config import SiteConfig
 from .content import PaperCopies
 from .feeds import FeedWriter
 from .fragments import FragmentStore
 from .incremental import fingerprint
-from .listings import Listing, feed_listings
+from .listings import Listing, feed_listings, listings_holding
 from .output import Tree
 from .pages import PagePlanner, PaperPageContext
 from .runtime import SharedPool, collection_paused
@@ -66,6 +67,8 @@ class RenderJob:
     tree: Tree
     fragments: Path   # the FragmentStore's database
     check_inputs: bool = False   # render every file, and tell those that read undeclared inputs (reads.py)
+    inputs: str = ""             # the build's inputs_digest, for its index
+    last_index: BuildIndex | None = None   # the live tree's build's: what the change set is made from
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,7 @@ class Worker:
         self.planner = PagePlanner(content.catalog, job.config, job.urls, self.views, content.related)
         self.feeds = FeedWriter(job.config, job.urls, self.fragments)
         self.feed_listings: list[Listing] = list(feed_listings(content.catalog, job.config))
+        self.carried_prints: dict[str, str] = {}   # the dependency check: location → what was carried over
 
     def stale_fragments(self, stored: FragmentStore) -> list[Stale]:
         """The fragments some page or feed shows that the store lacks or holds as made from other
@@ -167,7 +171,8 @@ class Worker:
         if rendered:
             self.job.tree.write(page.location, self.render(page.template, page.context))
         if self.reads:
-            undeclared = self._check(page.location, rendered, lambda: self.render(page.template, page.context))
+            undeclared = self._carried_wrongly(page.location, print_) or \
+                self._check(page.location, rendered, lambda: self.render(page.template, page.context))
         # Paper pages are what the search index holds, as their template marks it up: the key is made
         # of the paper's indexed fields and the template (asking the page's context would make it).
         search_key = f"{self.renderer.template_digest(page.template)}:" \
@@ -185,6 +190,10 @@ class Worker:
         if fresh is not None and self._differs(location, fresh):
             return "kept as unchanged, yet renders differently now"
         return None
+
+    def _carried_wrongly(self, location: str, print_: str) -> str | None:
+        carried = self.carried_prints.get(location)
+        return None if carried in (None, print_) else "carried over by the change set, yet made from other inputs now"
 
     def _differs(self, location: str, fresh: str | bytes) -> bool:
         """Whether a reused file differs from what rendering it now makes."""
@@ -204,21 +213,67 @@ class Worker:
         for location in locations:
             if not reused:
                 self.job.tree.write(location, fresh[location])
-            undeclared = self._check(location, not reused, lambda: fresh[location]) if self.reads else None
+            undeclared = (self._carried_wrongly(location, print_) or self._check(location, not reused,
+                                                                                  lambda: fresh[location])) \
+                if self.reads else None
             yield Written(location, print_, None, not reused, False, None, undeclared)
 
     def specs(self) -> list[tuple]:
         """Every page's spec, then every feed's: what `chunk` is given, in site order."""
         return self.planner.plan() + [("feed", i) for i in range(len(self.feed_listings))]
 
-    def chunk(self, specs: list[tuple]) -> list[Written]:
-        written: list[Written] = []
-        for spec in specs:
-            if spec[0] == "feed":
-                written.extend(self.feed(spec[1]))
-            else:
-                written.append(self.page(spec))
-        return written
+    def chunk(self, specs: list[tuple]) -> list[list[Written]]:
+        """Each spec's files (a feed spec has one a format)."""
+        return [list(self.feed(spec[1])) if spec[0] == "feed" else [self.page(spec)] for spec in specs]
+
+    def index(self) -> BuildIndex:
+        """This build's index (changes.py), but for its pages' lastmods, known once they are made."""
+        content, templates = self.content, ("paper.html", "listing.html")
+        return BuildIndex(
+            self.job.inputs, fingerprint(self.job.signature, [self.renderer.template_digest(t) for t in templates],
+                                         sorted(self.views.card_digests.items())),
+            dict(content.keys), {pid: tuple(p.id for p in related) for pid, related in content.related.items() if related},
+            {listing.location: len(listing.papers) for listing in (*self.planner.listings, *self.feed_listings)})
+
+    def change_set(self, index: BuildIndex) -> ChangeSet | None:
+        papers = {paper.id: paper for paper in self.content.catalog.papers}
+        return change_set(self.job.last_index, index, lambda pid: listings_holding(self.content.catalog, papers[pid]))
+
+    def carried(self, spec: tuple, changes: ChangeSet) -> list[Written] | None:
+        """The spec's files as the live tree has them, when the change set says they are unchanged
+        and this tree holds them (or links them from the live tree); else None: the spec is planned."""
+        kind, *arguments = spec
+        if kind == "paper":
+            paper = self.content.catalog.papers[arguments[0]]
+            if changes.plans_paper(paper.id):
+                return None
+            search_key = f"{self.renderer.template_digest('paper.html')}:{self.views.search_key(paper)}" \
+                if self.job.config.search else None
+            return self._kept([Urls.paper(paper.id)], paper.date.isoformat(), True, search_key)
+        if kind == "listing":
+            listing = self.planner.listings[arguments[0]]
+            if not listing.stable_pages or changes.plans_listing(listing.location):   # periods: see changes.py
+                return None
+            location = self.planner.pages_of(listing)[arguments[1]].location
+            if location not in changes.lastmods:
+                return None
+            return self._kept([location], changes.lastmods[location], True, None)
+        if kind == "feed":
+            listing = self.feed_listings[arguments[0]]
+            return None if changes.plans_listing(listing.location) else \
+                self._kept(self.feeds.locations(listing), None, False, None)
+        return None
+
+    def _kept(self, locations: list[str], lastmod: str | None, page: bool, search_key: str | None) -> list[Written] | None:
+        prints = [self.job.live.manifest.files.get(location) for location in locations]
+        if None in prints:
+            return None
+        if self.reads:   # the dependency check plans it, and compares
+            self.carried_prints.update(zip(locations, prints))
+            return None
+        if not all(self._reuse(location, print_) for location, print_ in zip(locations, prints)):
+            return None
+        return [Written(location, print_, lastmod, False, page, search_key) for location, print_ in zip(locations, prints)]
 
 
 class RenderPool:
@@ -244,7 +299,10 @@ class RenderPool:
         worker = Worker(self.job, forked)
         self.stale = worker.stale_fragments(self.store)
         self.store.keep_only([p.id for p in self.job.content.catalog.papers])
-        self.specs = worker.specs()
+        self.index = worker.index()
+        changes = worker.change_set(self.index)
+        # each spec with its files when they are carried over unchanged, else None: the workers make them
+        self.specs = [(spec, worker.carried(spec, changes) if changes else None) for spec in worker.specs()]
         return worker
 
     def __enter__(self) -> "RenderPool":
@@ -269,6 +327,10 @@ class RenderPool:
             self.store.put(rows)
 
     def render(self) -> list[Written]:
-        """Render or reuse every page and feed; results in site order."""
-        chunks = [self.specs[i:i + CHUNK] for i in range(0, len(self.specs), CHUNK)]
-        return [w for done in self._map("chunk", chunks) for w in done]
+        """Render or reuse every page and feed that is not carried over; all of them, in site order."""
+        planned = [spec for spec, carried in self.specs if carried is None]
+        chunks = [planned[i:i + CHUNK] for i in range(0, len(planned), CHUNK)]
+        made = (files for done in self._map("chunk", chunks) for files in done)
+        written = [w for _, carried in self.specs for w in (next(made) if carried is None else carried)]
+        self.index.lastmods = {w.location: w.lastmod for w in written if w.page}
+        return written

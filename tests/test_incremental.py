@@ -77,10 +77,12 @@ class Site:
             self.build(self.root / "output", self.root / "state")
 
     def check(self) -> None:
-        """The incremental build equals a clean build of the same input, and every file it kept
-        renders the same again (the dependency check: no page reads an undeclared input)."""
+        """The incremental build equals a clean build of the same input. Every other one is built with
+        the dependency check (every file it kept renders the same again, no page reads an undeclared
+        input, and none the change set carried over is made from other inputs now); the others carry
+        over what the change set says is unchanged without looking at it."""
         self.builds += 1
-        self.build(self.root / "output", self.root / "state", check_inputs=True)
+        self.build(self.root / "output", self.root / "state", check_inputs=self.builds % 2 == 1)
         clean = self.root / f"clean{self.builds}"
         self.build(clean / "output", clean / "state")
         assert snapshot(self.root / "output") == snapshot(clean / "output")

@@ -1,0 +1,81 @@
+"""The change set: which pages and feeds a build looks at, from what changed since the last build.
+
+Every output is fingerprinted to tell whether it changed (incremental.py), and on a large site
+nearly all of them are unchanged after a new day, yet each costs its planning and fingerprint.
+The last build's index, saved beside its tree's manifest, holds each paper's key
+(views.paper_keys: its record and its terms' names) and related papers, and each listing's size.
+From it:
+
+- a paper page may differ only when its paper, its list of related papers or one of those changed;
+- a listing (its pages and its feeds) may differ only when it holds a changed paper or its size
+  changed: a paper that joins or leaves a listing is a changed paper (its terms are in its key),
+  and a paper that leaves one without another joining changes its size.
+
+What may differ is planned as before; the rest is carried over with the live tree's fingerprint,
+unplanned. Whatever else a page shows comes from the build's signature and templates (the basis):
+a build with another basis, or without the last build's index, plans everything. Periods are
+always planned: they rank by votes and link to their neighbours.
+
+The dependency check (reads.py) plans carried files as well and fails when one's fingerprint is not
+the one carried: the incremental property test builds with it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Mapping
+
+from .state import StateStore
+
+INDEX = "build-index"   # the state store's group: one index per output tree
+
+
+@dataclass
+class BuildIndex:
+    """What a build knew of its papers and listings, for the next build's change set."""
+    inputs: str                              # inputs_digest of the build, as its tree's manifest has it
+    basis: str                               # its signature and the templates of what can be carried
+    keys: dict[str, str]                     # paper id → views.paper_keys()
+    related: dict[str, tuple[str, ...]]      # paper id → its related papers' ids (papers that have some)
+    sizes: dict[str, int]                    # listing location → its number of papers
+    lastmods: dict[str, str | None] = field(default_factory=dict)   # page location → its lastmod
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    papers: frozenset[str]       # the papers whose pages are planned
+    listings: frozenset[str]     # the listings (locations) whose pages and feeds are planned
+    lastmods: Mapping[str, str | None]   # of the last build's pages
+
+    def plans_paper(self, paper_id: str) -> bool:
+        return paper_id in self.papers
+
+    def plans_listing(self, location: str) -> bool:
+        return location in self.listings
+
+
+def change_set(last: BuildIndex | None, now: BuildIndex,
+               listings_holding: Callable[[str], Iterable[str]]) -> ChangeSet | None:
+    """What this build (`now`) has to plan, given the last build's index; None: everything.
+    `listings_holding(paper_id)` names the listings that hold a paper of this build."""
+    if last is None or last.basis != now.basis:
+        return None
+    changed = {paper_id for paper_id, key in now.keys.items() if last.keys.get(paper_id) != key}
+    papers = set(changed)
+    for paper_id in now.keys:
+        related = now.related.get(paper_id, ())
+        if related != last.related.get(paper_id, ()) or not changed.isdisjoint(related):
+            papers.add(paper_id)
+    listings = {location for location, size in now.sizes.items() if last.sizes.get(location) != size}
+    for paper_id in changed:
+        listings.update(listings_holding(paper_id))
+    return ChangeSet(frozenset(papers), frozenset(listings), last.lastmods)
+
+
+def load_index(store: StateStore, tree_name: str, inputs: str) -> BuildIndex | None:
+    """The index of the build that made a tree whose manifest has these inputs, or None."""
+    index = store.load(f"{INDEX}/{tree_name}")
+    return index if isinstance(index, BuildIndex) and inputs and index.inputs == inputs else None
+
+
+def save_index(store: StateStore, tree_name: str, index: BuildIndex) -> None:
+    store.save(f"{INDEX}/{tree_name}", index)
