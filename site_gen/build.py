@@ -138,9 +138,8 @@ def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT
     private = plan_private_feeds(site.catalog, config, FeedWriter(config, urls, None), signature,  # 3. ranked
                                  live, store)                                         # while the papers are at hand
     clock("private feeds")
-    last_index = load_index(store, trees.manifest_name(live.root), live.manifest.inputs)
     job = RenderJob(site, config, site_view(config, urls), urls, signature, live, tree, store.path(FRAGMENTS),
-                    check_inputs, inputs, last_index)
+                    check_inputs, inputs, load_index(store, trees.manifest_name(live.root), live.manifest.inputs))
     with RenderPool(job, jobs, progress) as pool:                         # 4. in parallel (this process lets
         pool.update_fragments()                                           #    go of the content): the stale
         clock("fragments")                                                #    cards and feed entries, then

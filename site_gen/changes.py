@@ -27,6 +27,7 @@ from typing import Callable, Iterable, Mapping
 from .state import StateStore
 
 INDEX = "build-index"   # the state store's group: one index per output tree
+SEP = "\0"              # between paper ids: one string a paper, not a tuple of strings, keeps the index small
 
 
 @dataclass
@@ -35,16 +36,16 @@ class BuildIndex:
     inputs: str                              # inputs_digest of the build, as its tree's manifest has it
     basis: str                               # its signature and the templates of what can be carried
     keys: dict[str, str]                     # paper id → views.paper_keys()
-    related: dict[str, tuple[str, ...]]      # paper id → its related papers' ids (papers that have some)
+    related: dict[str, str]                  # paper id → its related papers' ids, joined by SEP (if any)
     sizes: dict[str, int]                    # listing location → its number of papers
-    lastmods: dict[str, str | None] = field(default_factory=dict)   # page location → its lastmod
+    lastmods: dict[str, str | None] = field(default_factory=dict)   # listing page location → its lastmod
 
 
 @dataclass(frozen=True)
 class ChangeSet:
     papers: frozenset[str]       # the papers whose pages are planned
     listings: frozenset[str]     # the listings (locations) whose pages and feeds are planned
-    lastmods: Mapping[str, str | None]   # of the last build's pages
+    lastmods: Mapping[str, str | None]   # of the last build's listing pages
 
     def plans_paper(self, paper_id: str) -> bool:
         return paper_id in self.papers
@@ -62,8 +63,8 @@ def change_set(last: BuildIndex | None, now: BuildIndex,
     changed = {paper_id for paper_id, key in now.keys.items() if last.keys.get(paper_id) != key}
     papers = set(changed)
     for paper_id in now.keys:
-        related = now.related.get(paper_id, ())
-        if related != last.related.get(paper_id, ()) or not changed.isdisjoint(related):
+        related = now.related.get(paper_id, "")
+        if related != last.related.get(paper_id, "") or (related and not changed.isdisjoint(related.split(SEP))):
             papers.add(paper_id)
     listings = {location for location, size in now.sizes.items() if last.sizes.get(location) != size}
     for paper_id in changed:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
 from .catalog import Catalog
-from .changes import BuildIndex, ChangeSet, change_set
+from .changes import SEP, BuildIndex, ChangeSet, change_set
 from .config import SiteConfig
 from .content import PaperCopies
 from .feeds import FeedWriter
@@ -232,7 +232,7 @@ class Worker:
         return BuildIndex(
             self.job.inputs, fingerprint(self.job.signature, [self.renderer.template_digest(t) for t in templates],
                                          sorted(self.views.card_digests.items())),
-            dict(content.keys), {pid: tuple(p.id for p in related) for pid, related in content.related.items() if related},
+            dict(content.keys), {pid: SEP.join(p.id for p in related) for pid, related in content.related.items() if related},
             {listing.location: len(listing.papers) for listing in (*self.planner.listings, *self.feed_listings)})
 
     def change_set(self, index: BuildIndex) -> ChangeSet | None:
@@ -301,6 +301,7 @@ class RenderPool:
         self.store.keep_only([p.id for p in self.job.content.catalog.papers])
         self.index = worker.index()
         changes = worker.change_set(self.index)
+        self.job.last_index = None   # let go of it before the fork: the workers need none of it
         # each spec with its files when they are carried over unchanged, else None: the workers make them
         self.specs = [(spec, worker.carried(spec, changes) if changes else None) for spec in worker.specs()]
         return worker
@@ -331,6 +332,11 @@ class RenderPool:
         planned = [spec for spec, carried in self.specs if carried is None]
         chunks = [planned[i:i + CHUNK] for i in range(0, len(planned), CHUNK)]
         made = (files for done in self._map("chunk", chunks) for files in done)
-        written = [w for _, carried in self.specs for w in (next(made) if carried is None else carried)]
-        self.index.lastmods = {w.location: w.lastmod for w in written if w.page}
+        written, lastmods = [], {}
+        for spec, carried in self.specs:
+            files = next(made) if carried is None else carried
+            written += files
+            if spec[0] == "listing":
+                lastmods[files[0].location] = files[0].lastmod
+        self.index.lastmods = lastmods
         return written

@@ -24,6 +24,7 @@ from site_gen.output import OutputTrees, Tree
 from site_gen import state
 from site_gen.state import StateStore, library_versions
 from site_gen.urls import Urls
+from site_gen.workers import Worker, Written
 
 TOPICS = "topics:\n  - name: Diffusion\n    keywords: [diffusion]\n"
 
@@ -203,6 +204,37 @@ def test_adding_a_day_rewrites_only_what_shows_the_new_day(tmp_path):
     untouched_papers = {f for f in after if f.startswith("papers/")} - rewritten
     assert len(untouched_papers) >= 15    # old papers show the new one only among their related papers
     assert "categories/cs.LG/index.html" not in rewritten and "feeds/rss.xml" in rewritten
+
+
+def test_after_a_new_day_a_build_looks_only_at_what_the_change_set_names(tmp_path, monkeypatch):
+    """The change set, counted as Hugo's rebuild tests count: after a new day, the paper pages
+    planned are the new day's, the listing pages and feeds planned are those of listings that hold
+    a new paper (and the periods, which rank by votes); every other file is carried over unplanned."""
+    days = {f"2024-01-0{d}": [paper(i, f"2024-01-0{d}") for i in range(10 * d, 10 * d + 10)] for d in (1, 2)}
+    built(tmp_path, days)
+    built(tmp_path, days)
+    days["2024-01-03"] = [paper(50, "2024-01-03", categories=["q-bio.NC"], authors=["Solo Author"]),
+                          paper(51, "2024-01-03")]
+    planned: list[str] = []
+
+    def noted(made: Written) -> Written:
+        planned.append(made.location)
+        return made
+    page, feed = Worker.page, Worker.feed
+    monkeypatch.setattr(Worker, "page", lambda worker, spec: noted(page(worker, spec)))
+    monkeypatch.setattr(Worker, "feed", lambda worker, i: (noted(w) for w in feed(worker, i)))
+    write_day(tmp_path / "content", "2024-01-03", days["2024-01-03"])
+    report = build(load_config(tmp_path / "site.yaml"), tmp_path / "content", tmp_path / "output",
+                   tmp_path / "state", jobs=1, progress=False)
+    assert sorted(f for f in planned if f.startswith("papers/")) == ["papers/p50/", "papers/p51/"]
+    # p50: q-bio.NC, Solo Author; p51: cs.LG, Authors 3 and 11, the topic Diffusion (its title)
+    holding = {"categories/q-bio.NC/", "authors/solo-author/", "categories/cs.LG/", "authors/author-3/",
+               "authors/author-11/", "topics/diffusion/"}
+    terms = {f for f in planned if f.startswith(("categories/", "authors/", "topics/", "organizations/"))}
+    assert terms == holding | {f"{listing}rss.xml" for listing in holding} | \
+        {"categories/", "authors/", "topics/", "organizations/"}   # the taxonomies' indexes
+    assert {"weeks/2024-W01/", "months/2024-01/", "days/2024-01-03/", "", "feeds/rss.xml"} <= set(planned)
+    assert report.pages + report.feeds - len(planned) >= 40 and 0 < report.rendered <= len(planned)
 
 
 def test_the_dependency_check_finds_a_page_that_reads_an_undeclared_input(tmp_path, monkeypatch):
