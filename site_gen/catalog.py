@@ -130,8 +130,9 @@ class TopicMatcher:
             for paper in unknown:
                 self.in_text(paper)
             return
-        texts = [_text_of(paper) for paper in unknown]
-        parts = [(self.rules, texts[i:i + MATCHED_TOGETHER]) for i in range(0, len(texts), MATCHED_TOGETHER)]
+        # made as the forked processes take them: all the texts at once would be as large as the abstracts
+        parts = ((self.rules, [_text_of(paper) for paper in unknown[i:i + MATCHED_TOGETHER]])
+                 for i in range(0, len(unknown), MATCHED_TOGETHER))
         matches = [matched for part in map_on_every_core(_match_texts, parts) for matched in part]
         self.known.update(zip((paper.digest for paper in unknown), matches))
         self.computed += len(unknown)

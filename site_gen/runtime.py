@@ -17,7 +17,7 @@ import pickle
 import signal
 import sys
 import tempfile
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from tqdm import tqdm
 
@@ -140,12 +140,14 @@ def _send_result(sender: Any, work: tuple[Callable[..., Any], tuple] | Parcel, n
         sender.send((False, RuntimeError(f"{function.__name__}: {outcome[1]!r} ({error})")))
 
 
-def map_on_every_core(function: Callable[[Any], Any], items: list, chunksize: int = 1) -> list:
-    """[function(item) for item in items], split among forked workers when there is more than one core."""
+def map_on_every_core(function: Callable[[Any], Any], items: Iterable[Any], chunksize: int = 1) -> list:
+    """[function(item) for item in items], split among forked workers when there is more than one core.
+    Items are taken from the iterable as the workers are ready for them: a generator of large items
+    keeps only a few of them at once."""
     if default_jobs() < 2:
         return [function(item) for item in items]
     with _forked_pool(default_jobs(), _as_a_child) as pool:
-        return pool.map(function, items, chunksize=chunksize)
+        return list(pool.imap(function, items, chunksize=chunksize))
 
 
 def _forked_pool(jobs: int, initializer: Callable[[], None]) -> Any:
