@@ -148,8 +148,8 @@ def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT
     index = pool.index
     undeclared = [f"{w.location} ({w.undeclared})" for w in written if w.undeclared]
     if undeclared:
-        raise SiteGenError(f"the dependency check failed: {len(undeclared)} files read what their fingerprints leave "
-                           "out, so incremental builds would miss a change to it: "
+        raise SiteGenError(f"the dependency check failed: {len(undeclared)} files are made from more than their "
+                           "fingerprints or the change set say, so incremental builds would miss a change to them: "
                            f"{'; '.join(undeclared[:5])}. Nothing was published")
     files = {w.location: w.fingerprint for w in written}
     files.update(write_private_feeds(private, live, tree))                # 5. subscribers' private feeds
