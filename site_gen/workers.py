@@ -173,11 +173,8 @@ class Worker:
         if self.reads:
             undeclared = self._carried_wrongly(page.location, print_) or \
                 self._check(page.location, rendered, lambda: self.render(page.template, page.context))
-        # Paper pages are what the search index holds, as their template marks it up: the key is made
-        # of the paper's indexed fields and the template (asking the page's context would make it).
-        search_key = f"{self.renderer.template_digest(page.template)}:" \
-            f"{self.views.search_key(page.context.paper)}" \
-            if self.job.config.search and isinstance(page.context, PaperPageContext) else None
+        search_key = self._search_key(page.template, page.context.paper) \
+            if isinstance(page.context, PaperPageContext) else None
         return Written(page.location, print_, page.lastmod, rendered, True, search_key, undeclared)
 
     def _check(self, location: str, rendered: bool, render: Callable[[], str | bytes]) -> str | None:
@@ -190,6 +187,12 @@ class Worker:
         if fresh is not None and self._differs(location, fresh):
             return "kept as unchanged, yet renders differently now"
         return None
+
+    def _search_key(self, template: str, paper: Paper) -> str | None:
+        """Paper pages are what the search index holds, as their template marks it up: the key is made
+        of the paper's indexed fields and the template (asking the page's context would make it)."""
+        return f"{self.renderer.template_digest(template)}:{self.views.search_key(paper)}" \
+            if self.job.config.search else None
 
     def _carried_wrongly(self, location: str, print_: str) -> str | None:
         carried = self.carried_prints.get(location)
@@ -247,9 +250,8 @@ class Worker:
             paper = self.content.catalog.papers[arguments[0]]
             if changes.plans_paper(paper.id):
                 return None
-            search_key = f"{self.renderer.template_digest('paper.html')}:{self.views.search_key(paper)}" \
-                if self.job.config.search else None
-            return self._kept([Urls.paper(paper.id)], paper.date.isoformat(), True, search_key)
+            return self._kept([Urls.paper(paper.id)], paper.date.isoformat(), True,
+                              self._search_key("paper.html", paper))
         if kind == "listing":
             listing = self.planner.listings[arguments[0]]
             if not listing.stable_pages or changes.plans_listing(listing.location):   # periods: see changes.py
