@@ -4,8 +4,12 @@ One index over a whole site grows with it, in one process, and has to be made ag
 any paper changes. So the papers are split into shards of consecutive days — never across a
 year, and at most `search_shard_papers` papers — each indexed on its own into
 pagefind/<first day>/. The search page loads the newest shard and merges the others in the
-browser (Pagefind's mergeIndex). A new day touches only the newest shard; an edited or
-deleted paper, only its own.
+browser (Pagefind's mergeIndex). An edited or deleted paper touches only its own shard.
+
+The newest shard is still filling: indexed whole, it would be indexed again every day, at a cost
+growing with it. So until it is full it is cut again, the same way, into pieces of a quarter of
+its size: a new day indexes only the last piece, and a full shard is indexed once, when the day
+after it begins the next.
 """
 from __future__ import annotations
 
@@ -31,6 +35,7 @@ if TYPE_CHECKING:
 
 INDEX_FOLDER = "pagefind"
 SCRATCH = ".search-scratch-"   # the prefix of index_shard()'s scratch folders inside a tree
+OPEN_SHARD_PIECES = 4          # the newest shard is cut into pieces of this fraction of a shard
 
 
 @dataclass(frozen=True)
@@ -45,24 +50,27 @@ class Shard:
 
 
 def plan_shards(days: Sequence[Day], most_papers: int) -> list[Shard]:
-    """The site's days (newest first) cut into shards, newest first. Each year is cut from its
-    first day on, so a new day moves no cut, and a changed paper none before it or in another year."""
-    shards: list[Shard] = []
-    current: list[Day] = []
+    """The site's days (newest first) cut into shards, newest first (see the module's doc)."""
+    groups = _cut(days[::-1], most_papers)
+    if groups:   # the newest shard, still filling, in pieces
+        groups[-1:] = _cut(groups[-1], max(1, most_papers // OPEN_SHARD_PIECES))
+    return [Shard(group[0].date.isoformat(), tuple(Urls.paper(p.id) for day in group for p in day.papers))
+            for group in reversed(groups)]
 
-    def close() -> None:
-        if current:
-            papers = tuple(Urls.paper(p.id) for day in current for p in day.papers)
-            shards.append(Shard(current[0].date.isoformat(), papers))
-            current.clear()
 
-    for day in reversed(days):
-        same_year = current and day.date.year == current[0].date.year
-        if not same_year or sum(len(d.papers) for d in current) + len(day.papers) > most_papers:
-            close()
-        current.append(day)
-    close()
-    return shards[::-1]
+def _cut(days: Sequence[Day], most_papers: int) -> list[list[Day]]:
+    """Days (oldest first) in groups of at most `most_papers` papers (a larger day is a group of its
+    own), never across a year. Each year is cut from its first day on, so a new day moves no cut,
+    and a changed paper none before it or in another year."""
+    groups: list[list[Day]] = []
+    papers = 0
+    for day in days:
+        if not groups or day.date.year != groups[-1][0].date.year or papers + len(day.papers) > most_papers:
+            groups.append([])
+            papers = 0
+        groups[-1].append(day)
+        papers += len(day.papers)
+    return groups
 
 
 def is_index(location: str) -> bool:

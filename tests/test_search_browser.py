@@ -72,8 +72,9 @@ def test_search_shards_merged_in_the_browser_stay_right_through_incremental_buil
                          for i in range(3)])
     site.build()
     shards = site.shards()
-    # a shard never spans two years, and holds at most 9 papers (three days)
-    assert list(shards) == ["2024-03-10", "2024-03-13", "2025-01-10", "2025-01-13"]
+    # a shard never spans two years, and holds at most 9 papers (three days); the newest, still
+    # filling, is cut into pieces of a quarter of that (here: a day each)
+    assert list(shards) == ["2024-03-10", "2024-03-13", "2025-01-10", "2025-01-13", "2025-01-14"]
 
     served = tmp_path / "served"
     served.mkdir()
@@ -89,13 +90,22 @@ def test_search_shards_merged_in_the_browser_stay_right_through_incremental_buil
         page.wait_for_url(url + "papers/p0/")
         assert "zanzibar0" in page.locator("h1").inner_text()
 
-        # A new day: only the newest shard is indexed again, and the new paper is found.
+        # A new day the newest shard can still hold: only the new day is indexed, and found.
         site.write("2025-01-15", [record(100, "2025-01-15", "ocelot"), record(101, "2025-01-15")])
         site.build()
         after = site.shards()
-        assert {name for name in shards if after.get(name) == shards[name]} == \
-            {"2024-03-10", "2024-03-13", "2025-01-10"}
+        assert {name: after[name] for name in shards} == shards
+        assert list(after) == [*shards, "2025-01-15"]
         assert search(page, url, "ocelot") == ["/digest/papers/p100/"]
+
+        # A day it cannot hold: the full shard is indexed once, whole, and the new day begins the next.
+        site.write("2025-01-16", [record(102, "2025-01-16", "tapir"), record(103, "2025-01-16")])
+        site.build()
+        before, after = after, site.shards()
+        assert list(after) == ["2024-03-10", "2024-03-13", "2025-01-10", "2025-01-13", "2025-01-16"]
+        assert {name for name in after if before.get(name) == after[name]} == {"2024-03-10", "2024-03-13", "2025-01-10"}
+        for word, paper in [("ocelot", 100), ("tapir", 102)] + [(WORDS[n % len(WORDS)] + str(n), 3 * n) for n in (9,)]:
+            assert search(page, url, word) == [f"/digest/papers/p{paper}/"], word
 
         # New votes reorder a day's papers, but what the index holds of them is the same: every
         # shard is kept (the day's page is built again).
