@@ -16,6 +16,10 @@ unplanned. Whatever else a page shows comes from the build's signature and templ
 a build with another basis, or without the last build's index, plans everything. Periods are
 always planned: they rank by votes and link to their neighbours.
 
+The same holds for fragments (fragments.py): while the store is as the last build left it (its
+generation token unchanged), a stored fragment can be stale only for a changed paper, or for a
+paper the last build did not need a fragment of that kind of (a line, a feed entry).
+
 The dependency check (reads.py) plans carried files as well and fails when one's fingerprint is not
 the one carried: the incremental property test builds with it.
 """
@@ -24,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping
 
+from .fragments import EVERY_PAPERS_KIND
 from .state import StateStore
 
 INDEX = "build-index"   # the state store's group: one index per output tree
@@ -39,6 +44,9 @@ class BuildIndex:
     related: dict[str, str]                  # paper id → its related papers' ids, joined by SEP (if any)
     sizes: dict[str, int]                    # listing location → its number of papers
     lastmods: dict[str, str | None] = field(default_factory=dict)   # listing page location → its lastmod
+    # fragment kind → the papers that needed one (but for EVERY_PAPERS_KIND)
+    needs: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    fragments: str | None = None             # the fragment store's generation once the build stored its own
 
 
 @dataclass(frozen=True)
@@ -46,9 +54,21 @@ class ChangeSet:
     papers: frozenset[str]       # the papers whose pages are planned
     listings: frozenset[str]     # the listings (locations) whose pages and feeds are planned
     lastmods: Mapping[str, str | None]   # of the last build's listing pages
+    changed: frozenset[str]      # the papers whose key changed, or that are new
+    last: BuildIndex             # the last build's index
 
     def plans_paper(self, paper_id: str) -> bool:
         return paper_id in self.papers
+
+    def fragments_to_check(self, kind: str, needing: Iterable[str], generation: str | None) -> Iterable[str]:
+        """Of the papers that need a fragment of this kind, those whose stored one may be stale: all
+        of them, unless the store is as the last build left it (`generation`, its token now)."""
+        if generation is None or generation != self.last.fragments:
+            return needing
+        if kind == EVERY_PAPERS_KIND:   # new papers are changed ones
+            return [pid for pid in needing if pid in self.changed]
+        before = self.last.needs.get(kind, frozenset())
+        return [pid for pid in needing if pid in self.changed or pid not in before]
 
     def plans_listing(self, location: str) -> bool:
         return location in self.listings
@@ -69,7 +89,7 @@ def change_set(last: BuildIndex | None, now: BuildIndex,
     listings = {location for location, size in now.sizes.items() if last.sizes.get(location) != size}
     for paper_id in changed:
         listings.update(listings_holding(paper_id))
-    return ChangeSet(frozenset(papers), frozenset(listings), last.lastmods)
+    return ChangeSet(frozenset(papers), frozenset(listings), last.lastmods, frozenset(changed), last)
 
 
 def load_index(store: StateStore, tree_name: str, inputs: str) -> BuildIndex | None:

@@ -13,8 +13,9 @@ import contextlib
 import errno
 import os
 import sqlite3
+import uuid
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Collection, Iterable, Iterator
 
 from .runtime import available_memory
 
@@ -50,14 +51,19 @@ class FragmentStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as db:
             db.execute("PRAGMA journal_mode=WAL")   # workers read while the parent writes
+            # One row: a token every change to the fragments replaces (see generation()).
+            db.execute("CREATE TABLE IF NOT EXISTS generation (token TEXT)")
             if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
                 db.execute("DROP TABLE IF EXISTS fragments")
+                db.execute("DELETE FROM generation")
                 db.execute("PRAGMA user_version=%d" % SCHEMA_VERSION)
             # A rowid table: bodies of a few KB would overflow the pages of a WITHOUT ROWID b-tree.
             db.execute("CREATE TABLE IF NOT EXISTS fragments (kind TEXT, id TEXT, key TEXT, body TEXT,"
                        " UNIQUE (kind, id))")
             # Every build reads every key: from this index, without visiting the rows and their bodies.
             db.execute("CREATE INDEX IF NOT EXISTS fragment_keys ON fragments (kind, id, key)")
+            if db.execute("SELECT token FROM generation").fetchone() is None:
+                db.execute("INSERT INTO generation VALUES (?)", [uuid.uuid4().hex])
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -69,24 +75,33 @@ class FragmentStore:
             # as its own resident memory, for no measured gain in time.
         return self._connection
 
-    def keys(self, kind: str) -> dict[str, str]:
-        """Paper id → key of every stored fragment of this kind."""
-        return dict(self.db.execute("SELECT id, key FROM fragments WHERE kind = ?", [kind]))
+    def keys(self, kind: str, ids: Collection[str] | None = None) -> dict[str, str]:
+        """Paper id → key of every stored fragment of this kind (of these papers only, if given)."""
+        if ids is None:
+            return dict(self.db.execute("SELECT id, key FROM fragments WHERE kind = ?", [kind]))
+        return dict(self._rows("key", kind, ids))
+
+    def generation(self) -> str | None:
+        """A token that every change to the stored fragments replaces: while it is the one a build
+        saw, the store holds what that build left (None: not prepared yet)."""
+        row = self.db.execute("SELECT token FROM generation").fetchone()
+        return row[0] if row else None
 
     def bodies(self, kind: str, ids: list[str]) -> list[str]:
         """The fragments of these papers, in the order asked; every one must be stored."""
-        found = dict(self._bodies(kind, ids))
+        found = dict(self._rows("body", kind, ids))
         missing = [i for i in ids if i not in found]
         if missing:
             raise LookupError(f"no {kind} fragment stored for {', '.join(missing[:5])}")
         return [found[i] for i in ids]
 
-    def _bodies(self, kind: str, ids: list[str]) -> list[tuple[str, str]]:
+    def _rows(self, column: str, kind: str, ids: Iterable[str]) -> list[tuple[str, str]]:
+        """(id, column) of the stored fragments of this kind of these papers."""
         rows: list[tuple[str, str]] = []
         unique = list(dict.fromkeys(ids))
         for start in range(0, len(unique), 500):  # under SQLite's limit on parameters
             part = unique[start:start + 500]
-            rows += self.db.execute(f"SELECT id, body FROM fragments WHERE kind = ? AND id IN "
+            rows += self.db.execute(f"SELECT id, {column} FROM fragments WHERE kind = ? AND id IN "
                                     f"({','.join('?' * len(part))})", [kind, *part]).fetchall()
         return rows
 
@@ -94,6 +109,7 @@ class FragmentStore:
         """Store (kind, paper id, key, body) rows, replacing what the papers had before."""
         with self._transaction():
             self.db.executemany("INSERT OR REPLACE INTO fragments VALUES (?, ?, ?, ?)", rows)
+            self._new_generation()
 
     def keep_only(self, ids: list[str]) -> None:
         """Forget the fragments of papers that are gone. Every paper ever stored has a card,
@@ -106,6 +122,12 @@ class FragmentStore:
             self.db.execute("DELETE FROM present")
             self.db.executemany("INSERT OR IGNORE INTO present VALUES (?)", ((i,) for i in ids))
             self.db.execute("DELETE FROM fragments WHERE id NOT IN (SELECT id FROM present)")
+            self._new_generation()
+
+    def _new_generation(self) -> None:
+        """In the transaction of a change: its token is committed with it, or neither is."""
+        self.db.execute("DELETE FROM generation")
+        self.db.execute("INSERT INTO generation VALUES (?)", [uuid.uuid4().hex])
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:

@@ -11,14 +11,15 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Collection, Iterator, Mapping
 
 from .catalog import Catalog
 from .changes import SEP, BuildIndex, ChangeSet, change_set
 from .config import SiteConfig
 from .content import PaperCopies
 from .feeds import FeedWriter
-from .fragments import FragmentStore
+from .errors import SiteGenError
+from .fragments import EVERY_PAPERS_KIND, FragmentStore
 from .incremental import fingerprint
 from .listings import Listing, feed_listings, listings_holding
 from .output import Tree
@@ -106,29 +107,46 @@ class Worker:
         self.feed_listings: list[Listing] = list(feed_listings(content.catalog, job.config))
         self.carried_prints: dict[str, str] = {}   # the dependency check: location → what was carried over
 
-    def stale_fragments(self, stored: FragmentStore) -> list[Stale]:
-        """The fragments some page or feed shows that the store lacks or holds as made from other
-        inputs: every paper's card, the lines of related papers and of papers on compact listings,
-        the feed entries of the papers in feeds. One read of the stored keys, in the parent."""
-        in_feeds: dict[str, set[str]] = {}   # entry kind → the papers some feed shows so
+    def fragment_needs(self) -> dict[str, Collection[str]]:
+        """Fragment kind → the papers some page or feed shows so: every paper's card, the lines of
+        related papers and of papers on compact listings, the feed entries of the papers in feeds."""
+        needs: dict[str, Collection[str]] = {EVERY_PAPERS_KIND: [p.id for p in self.content.catalog.papers],
+                                             "line": self.papers_in_lines()}
         for listing in self.feed_listings:
             shown = [p.id for p in self.feeds.newest(listing)]
             for kind in self.feeds.entry_kinds(listing):
-                in_feeds.setdefault(kind, set()).update(shown)
-        in_lines = self.papers_in_lines()
-        keys = {kind: stored.keys(kind) for kind in (*Views.CARD_TEMPLATES, *ENTRY_KINDS)}
+                needs.setdefault(kind, set()).update(shown)
+        return needs
+
+    def stale_fragments(self, stored: FragmentStore, needs: dict[str, Collection[str]],
+                        changes: ChangeSet | None) -> list[Stale]:
+        """The fragments needed that the store lacks or holds as made from other inputs: of the papers
+        the change set names (changes.py), or of all. The dependency check looks at all, and fails
+        when the change set left one out."""
+        generation = stored.generation()
+        papers = self.content.catalog.papers
+        position = {paper.id: index for index, paper in enumerate(papers)}
         signature = self.job.signature
+        wanted: dict[int, dict[str, str]] = {}   # paper index → the kinds it lacks, with their keys
+        for kind, needing in needs.items():
+            checked = needing if changes is None or self.reads else changes.fragments_to_check(kind, needing, generation)
+            have = stored.keys(kind, None if checked is needing else checked)
+            for pid in checked:
+                paper = papers[position[pid]]
+                key = signature + ":" + (self.feeds.entry_fragment_key(paper) if kind in ENTRY_KINDS
+                                         else self.views.card_fragment_key(paper, kind))
+                if have.get(pid) != key:
+                    wanted.setdefault(position[pid], {})[kind] = key
+                    if self.reads and changes and pid not in changes.fragments_to_check(kind, [pid], generation):
+                        raise SiteGenError(f"the dependency check failed: the {kind} fragment of paper {pid} is "
+                                           "stale, yet the change set says it cannot be. Nothing was published")
         stale = []
-        for index, paper in enumerate(self.content.catalog.papers):
-            pid = paper.id
-            needed = {kind: f"{signature}:{self.views.card_fragment_key(paper, kind)}"
-                      for kind in (("card", "line") if pid in in_lines else ("card",))}
-            entry_key = f"{signature}:{self.feeds.entry_fragment_key(paper)}"
-            needed.update((kind, entry_key) for kind, shown in in_feeds.items() if pid in shown)
+        for index in sorted(wanted):
+            kinds = wanted[index]
             for group in FRAGMENT_GROUPS:
-                kinds = tuple(kind for kind in group if kind in needed and keys[kind].get(pid) != needed[kind])
-                if kinds:
-                    stale.append((index, kinds, tuple(needed[kind] for kind in kinds)))
+                in_group = tuple(kind for kind in group if kind in kinds)
+                if in_group:
+                    stale.append((index, in_group, tuple(kinds[kind] for kind in in_group)))
         return stale
 
     def papers_in_lines(self) -> set[str]:
@@ -229,14 +247,16 @@ class Worker:
         """Each spec's files (a feed spec has one a format)."""
         return [list(self.feed(spec[1])) if spec[0] == "feed" else [self.page(spec)] for spec in specs]
 
-    def index(self) -> BuildIndex:
-        """This build's index (changes.py), but for its listing pages' lastmods, known once they are made."""
+    def index(self, needs: dict[str, Collection[str]]) -> BuildIndex:
+        """This build's index (changes.py), but for its listing pages' lastmods, known once they are
+        made, and the fragment store's generation, once its fragments are stored."""
         content, templates = self.content, ("paper.html", "listing.html")
         return BuildIndex(
             self.job.inputs, fingerprint(self.job.signature, [self.renderer.template_digest(t) for t in templates],
                                          sorted(self.views.card_digests.items())),
             dict(content.keys), {pid: SEP.join(p.id for p in related) for pid, related in content.related.items() if related},
-            {listing.location: len(listing.papers) for listing in (*self.planner.listings, *self.feed_listings)})
+            {listing.location: len(listing.papers) for listing in (*self.planner.listings, *self.feed_listings)},
+            needs={kind: frozenset(needing) for kind, needing in needs.items() if kind != EVERY_PAPERS_KIND})
 
     def change_set(self, index: BuildIndex) -> ChangeSet | None:
         papers = {paper.id: paper for paper in self.content.catalog.papers}
@@ -299,10 +319,11 @@ class RenderPool:
     def _plan(self, forked: bool) -> Worker:
         """The worker every process renders with, and what it is to render: the stale fragments, every spec."""
         worker = Worker(self.job, forked)
-        self.stale = worker.stale_fragments(self.store)
-        self.store.keep_only([p.id for p in self.job.content.catalog.papers])
-        self.index = worker.index()
+        needs = worker.fragment_needs()
+        self.index = worker.index(needs)
         changes = worker.change_set(self.index)
+        self.stale = worker.stale_fragments(self.store, needs, changes)
+        self.store.keep_only([p.id for p in self.job.content.catalog.papers])
         self.job.last_index = None   # let go of it before the fork: the workers need none of it
         # each spec with its files when they are carried over unchanged, else None: the workers make them
         self.specs = [(spec, worker.carried(spec, changes) if changes else None) for spec in worker.specs()]
@@ -328,6 +349,7 @@ class RenderPool:
         chunks = [self.stale[i:i + CHUNK] for i in range(0, len(self.stale), CHUNK)]
         for rows in self._map("render_fragments", chunks):
             self.store.put(rows)
+        self.index.fragments = self.store.generation()   # the store as this build leaves it
 
     def render(self) -> list[Written]:
         """Render or reuse every page and feed that is not carried over; all of them, in site order."""

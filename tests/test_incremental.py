@@ -17,8 +17,10 @@ from hypothesis import strategies as st
 
 from conftest import REPO, snapshot, write_day
 from site_gen.build import build
+from site_gen.changes import ChangeSet
 from site_gen.config import load_config
 from site_gen.errors import SiteGenError, ValidationError
+from site_gen.fragments import FragmentStore
 from site_gen.pages import PaperPageContext
 from site_gen.output import OutputTrees, Tree
 from site_gen import state
@@ -220,7 +222,14 @@ def test_after_a_new_day_a_build_looks_only_at_what_the_change_set_names(tmp_pat
     def noted(made: Written) -> Written:
         planned.append(made.location)
         return made
-    page, feed = Worker.page, Worker.feed
+    page, feed, stored_keys = Worker.page, Worker.feed, FragmentStore.keys
+    checked: dict[str, set[str]] = {}   # fragment kind → the papers whose stored fragment was looked at
+
+    def keys_looked_at(store: FragmentStore, kind: str, ids=None) -> dict[str, str]:
+        found = stored_keys(store, kind, ids)
+        checked.setdefault(kind, set()).update(found if ids is None else ids)
+        return found
+    monkeypatch.setattr(FragmentStore, "keys", keys_looked_at)
     monkeypatch.setattr(Worker, "page", lambda worker, spec: noted(page(worker, spec)))
     monkeypatch.setattr(Worker, "feed", lambda worker, i: (noted(w) for w in feed(worker, i)))
     write_day(tmp_path / "content", "2024-01-03", days["2024-01-03"])
@@ -235,6 +244,26 @@ def test_after_a_new_day_a_build_looks_only_at_what_the_change_set_names(tmp_pat
         {"categories/", "authors/", "topics/", "organizations/"}   # the taxonomies' indexes
     assert {"weeks/2024-W01/", "months/2024-01/", "days/2024-01-03/", "", "feeds/rss.xml"} <= set(planned)
     assert report.pages + report.feeds - len(planned) >= 40 and 0 < report.rendered <= len(planned)
+    assert checked["card"] == {"p50", "p51"} and checked["rss"] <= {"p50", "p51"}   # fragments: the new papers'
+
+
+def test_a_build_stopped_after_storing_its_fragments_leaves_none_stale_for_the_next(tmp_path):
+    """The change set checks only changed papers' fragments while the fragment store is as the last
+    published build left it. A build stopped after storing an edited paper's card changed the store:
+    with the edit taken back, the paper is as the last published build knew it, yet its stored card
+    is the edited one, and the next build must find it stale."""
+    site = Site(tmp_path / "site")
+    site.days = {"2024-01-01": [paper(i, "2024-01-01") for i in range(4)]}
+    site.check()
+    title = site.days["2024-01-01"][1]["title"]
+    site.days["2024-01-01"][1]["title"] = "An edited title"
+    with unittest.mock.patch.object(Worker, "page", side_effect=KeyboardInterrupt), \
+            contextlib.suppress(KeyboardInterrupt):
+        site.build(site.root / "output", site.root / "state")   # stopped once its fragments are stored
+    site.days["2024-01-01"][1]["title"] = title
+    site.days["2024-01-01"].append(paper(4, "2024-01-01"))   # the day's page is made again
+    site.check()                   # (without the dependency check)
+    assert "An edited title" not in (site.root / "output" / "days" / "2024-01-01" / "index.html").read_text()
 
 
 def test_the_dependency_check_finds_a_page_that_reads_an_undeclared_input(tmp_path, monkeypatch):
@@ -255,6 +284,20 @@ def test_the_dependency_check_finds_a_page_that_reads_an_undeclared_input(tmp_pa
     assert (tmp_path / "output").resolve() == live      # nothing published
     build(config, content, tmp_path / "output", tmp_path / "state", jobs=1, progress=False)
     assert "A new title" not in (tmp_path / "output" / "papers" / "p1" / "index.html").read_text()  # the bug it finds
+
+
+def test_the_dependency_check_finds_a_stale_fragment_the_change_set_leaves_out(tmp_path, monkeypatch):
+    """A change set that names no paper's fragments (a bug): a new day's build would show pages
+    without the new papers' cards; the check mode fails it, naming the fragment."""
+    days = {"2024-01-01": [paper(i, "2024-01-01") for i in range(3)]}
+    built(tmp_path, days)
+    monkeypatch.setattr(ChangeSet, "fragments_to_check", lambda changes, kind, needing, generation: [])
+    write_day(tmp_path / "content", "2024-01-02", [paper(9, "2024-01-02")])
+    live = (tmp_path / "output").resolve()
+    with pytest.raises(SiteGenError, match=r"^the dependency check failed: the card fragment of paper p9 is stale"):
+        build(load_config(tmp_path / "site.yaml"), tmp_path / "content", tmp_path / "output", tmp_path / "state",
+              jobs=1, progress=False, check_inputs=True)
+    assert (tmp_path / "output").resolve() == live      # nothing published
 
 
 def test_the_dependency_check_finds_an_undeclared_read_on_a_first_build(tmp_path, monkeypatch):
