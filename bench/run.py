@@ -1,11 +1,13 @@
 """Build-performance scenarios for site-gen, optionally against Hugo and Pelican in the same run.
 
-    python bench/run.py --sizes 10k [--peers] [--search] [--jobs N] [--clean-only] [--related N] [--work DIR]
+    python bench/run.py --sizes 10k [--peers] [--search] [--jobs N] [--clean-only] [--days-running N]
+                        [--related N] [--work DIR]
 
 For each size it generates the deterministic corpus (bench/corpus.py), then measures with
 site-gen: a clean full build, a no-op rebuild, adding one day, editing one record, changing
-one template and deleting one record. Each row gives wall and CPU seconds, the peak RSS of
-the whole process tree, files written and files written per second. With --peers, Hugo and
+one template and deleting one record, then adding days one at a time (a day's cost depends on
+the day: the newest search shard fills over several days). Each row gives wall and CPU
+seconds, the peak RSS of the whole process tree, files written and files written per second. With --peers, Hugo and
 Pelican build the same corpus (bench/peers.py) and site-gen's clean build is reported as a
 ratio of their wall time and peak memory.
 """
@@ -114,6 +116,9 @@ def site_gen(site: Path, jobs: int | None, code: Path = BENCH.parent) -> Measure
     return measure(command + (["--jobs", str(jobs)] if jobs else []), site, {"PYTHONPATH": str(code)})
 
 
+RUNNING = "add one day, days running"
+
+
 def edit_one_record(site: Path) -> None:
     files = sorted((site / "content" / "papers").glob("*/*.yaml"))
     path = files[len(files) // 2]  # a day in the middle: its listings are not the newest pages
@@ -134,7 +139,8 @@ def change_one_template(site: Path) -> None:
     (site / "templates" / "paper.html").write_text(source.replace("<h2>Abstract</h2>", "<h2>Summary</h2>"))
 
 
-def scenarios(site: Path, count: int, jobs: int | None, clean_only: bool) -> Iterator[tuple[str, Measure]]:
+def scenarios(site: Path, count: int, jobs: int | None, clean_only: bool,
+              days_running: int) -> Iterator[tuple[str, Measure]]:
     """Each scenario's figures as soon as it is measured."""
     yield "clean full build", site_gen(site, jobs)
     yield "no-op rebuild", site_gen(site, jobs)
@@ -151,6 +157,10 @@ def scenarios(site: Path, count: int, jobs: int | None, clean_only: bool) -> Ite
     yield "change one template", site_gen(site, jobs)
     delete_one_record(site)
     yield "delete one record", site_gen(site, jobs)
+    # A day's cost depends on the day: the newest search shard grows and is indexed whole once full.
+    for day in range(1, days_running + 1):
+        corpus.write_corpus(count + (2 + day) * corpus.PER_DAY, site)
+        yield f"{RUNNING} (day {day} of {days_running})", site_gen(site, jobs)
 
 
 def output_size(output: Path) -> tuple[int, int]:
@@ -200,6 +210,8 @@ def main() -> None:
                         help="measure the scenarios on the equivalent site (categories and topics; no search, no related)")
     parser.add_argument("--jobs", type=int, help="site-gen worker processes (default: every core)")
     parser.add_argument("--clean-only", action="store_true", help="only the clean build and the no-op rebuild")
+    parser.add_argument("--days-running", type=int, default=10,
+                        help="then add this many days, one build each (default: 10, a search shard's days)")
     parser.add_argument("--related", type=int, help="related papers per paper page (site.yaml `related`; 0: off)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/site-gen-bench"), help="scratch folder")
     args = parser.parse_args()
@@ -213,7 +225,7 @@ def main() -> None:
         print("| scenario | wall s | CPU s | peak RSS MiB | peak PSS MiB | files written | files/s |")
         print("|---|---:|---:|---:|---:|---:|---:|")
         rows, notes = [], []
-        for name, m in scenarios(site, count, args.jobs, args.clean_only):
+        for name, m in scenarios(site, count, args.jobs, args.clean_only, args.days_running):
             rows.append((name, m))
             print(row(name, m), flush=True)
             if name == "clean full build":
@@ -230,6 +242,11 @@ def main() -> None:
         if not args.clean_only:
             notes.append(f"add one day: {rows[3][1].wall / clean.wall:.1%} of the clean build; "
                          f"no-op: {rows[1][1].wall:.2f}s")
+        running = [m.wall for name, m in rows if name.startswith(RUNNING)]
+        if running:
+            mean = sum(running) / len(running)
+            notes.append(f"{RUNNING}, {len(running)} days: mean {mean:.2f}s = {mean / clean.wall:.1%} of the clean "
+                         f"build (fastest {min(running):.2f}s, slowest {max(running):.2f}s)")
         notes.append(f"after the scenarios, {file_system_baseline(args.work)}")
         print("\n" + "\n".join(notes) + "\n")
         if args.peers:

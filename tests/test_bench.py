@@ -21,8 +21,8 @@ def test_the_corpus_for_one_more_day_is_the_corpus_plus_that_day(tmp_path):
 
 
 def test_every_scenario_is_measured_and_writes_what_it_should(tmp_path):
-    result = subprocess.run([sys.executable, str(BENCH / "run.py"), "--sizes", "1000", "--work", str(tmp_path)],
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run([sys.executable, str(BENCH / "run.py"), "--sizes", "1000", "--days-running", "2",
+                             "--work", str(tmp_path)], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     rows = {}
     for line in result.stdout.splitlines():
@@ -31,13 +31,15 @@ def test_every_scenario_is_measured_and_writes_what_it_should(tmp_path):
             rows[cells[0]] = {"wall": float(cells[1]), "pss": float(cells[4].replace(",", "")),
                               "written": int(cells[5]) if cells[5] else None}
     assert list(rows) == ["clean full build", "no-op rebuild", "add one day (fills 2nd tree)", "add one day",
-                          "edit one record", "change one template", "delete one record"]
+                          "edit one record", "change one template", "delete one record",
+                          "add one day, days running (day 1 of 2)", "add one day, days running (day 2 of 2)"]
     assert all(row["wall"] > 0 and row["pss"] > 0 for row in rows.values())
     clean, added, edited = rows["clean full build"]["written"], rows["add one day"]["written"], \
         rows["edit one record"]["written"]
     assert rows["no-op rebuild"]["written"] == 0
     assert 0 < edited < added < clean
     assert "add one day:" in result.stdout and "of the clean build" in result.stdout
+    assert re.search(r"add one day, days running, 2 days: mean [\d.]+s = [\d.]+% of the clean build", result.stdout)
     # the disk's cost of a page, before and after, so runs on disks that differ are told apart
     assert len(re.findall(r"file system: a folder and a 6 KB file made in [\d,]+ µs", result.stdout)) == 2
 
