@@ -19,12 +19,12 @@ from .output import OutputTrees, Tree
 from .content import PaperCopies, load_content
 from .related import CachedTexts, as_papers, find_related, text_keys
 from .render import SiteView, template_folders
-from .search import plan_shards, update_search_index
+from .search import index_shards, keep_search_shards, plan_shards
 from .sitemap import robots_txt, sitemap_files
 from .urls import Urls
 from .views import paper_keys
 from .private_feeds import plan_private_feeds, private_inputs, write_private_feeds
-from .runtime import Background, collection_paused, default_jobs
+from .runtime import Background, collection_paused, default_jobs, meanwhile
 from .state import StateStore
 from .workers import RenderJob, RenderPool, SiteContent, Written
 
@@ -152,9 +152,13 @@ def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT
                            "fingerprints or the change set say, so incremental builds would miss a change to them: "
                            f"{'; '.join(undeclared[:5])}. Nothing was published")
     files = {w.location: w.fingerprint for w in written}
-    files.update(write_private_feeds(private, live, tree))                # 5. subscribers' private feeds
-    files.update(write_small_files(config, urls, written, tree))          # 6. sitemap, robots, static
-    files.update(update_search_index(config, signature, shards, written, live, tree, jobs))  # 7. search shards
+    # 5. search shards: the unchanged kept, the others indexed by Pagefind while 6 and 7 are written
+    search_prints, stale_shards = keep_search_shards(signature, shards, written, live, tree)
+    with meanwhile(index_shards, tree.root, stale_shards, config.language, jobs) as indexing:
+        files.update(write_private_feeds(private, live, tree))            # 6. subscribers' private feeds
+        files.update(write_small_files(config, urls, written, tree))      # 7. sitemap, robots, static
+        indexing.result()
+    files.update(search_prints)
     clock("sitemap and search")
     for location in tree.manifest.files.keys() - files.keys():            # 8. pages whose records are gone
         tree.remove(location)

@@ -165,6 +165,19 @@ def map_on_threads(function: Callable[[Any], Any], items: list, jobs: int) -> li
         return list(pool.map(function, items))
 
 
+@contextlib.contextmanager
+def meanwhile(function: Callable[..., Any], *arguments: Any) -> Iterator[concurrent.futures.Future]:
+    """`function(*arguments)` on a thread of its own while the block runs: for work that waits on
+    programs of its own, not for Python code. Leaving the block waits for it.
+
+        with meanwhile(function, *arguments) as pending:
+            ...                       # other work
+            value = pending.result()  # its value, or its error raised here
+    """
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as thread:
+        yield thread.submit(function, *arguments)
+
+
 def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 INDEX_FOLDER = "pagefind"
 SCRATCH = ".search-scratch-"   # the prefix of index_shard()'s scratch folders inside a tree
+SEP = "\0"                     # in neither a location nor a search key
 OPEN_SHARD_PIECES = 4          # the newest shard is cut into pieces of this fraction of a shard
 
 
@@ -78,16 +79,17 @@ def is_index(location: str) -> bool:
     return location.startswith(f"{INDEX_FOLDER}/")
 
 
-def update_search_index(config: SiteConfig, signature: str, shards: list[Shard], written: list[Written],
-                        live: Tree, tree: Tree, jobs: int) -> dict[str, str]:
+def keep_search_shards(signature: str, shards: list[Shard], written: list[Written], live: Tree,
+                       tree: Tree) -> tuple[dict[str, str], list[Shard]]:
     """Each search shard whose papers' indexed text is unchanged is kept (or linked from the live
-    tree); the others are indexed again, `jobs` at a time (Pagefind indexes on one core; each run's
-    memory is that of one shard). Returns the shards' fingerprints, by location."""
+    tree). Returns every shard's fingerprint, by location, and the shards to index again."""
     search_keys = {w.location: w.search_key for w in written if w.search_key}
     prints, stale = {}, []
     for shard in shards:
-        # in location order: the index does not depend on the order votes give a day's papers
-        print_ = fingerprint(signature, [(location, search_keys[location]) for location in sorted(shard.papers)])
+        # in location order: the index does not depend on the order votes give a day's papers (one
+        # string: a list of pairs is many objects to fingerprint, for every paper of the site)
+        print_ = fingerprint(signature, SEP.join(f"{location}{SEP}{search_keys[location]}"
+                                                 for location in sorted(shard.papers)))
         prints[shard.location] = print_
         if tree.has(shard.location, print_) and (tree.root / shard.location).is_dir():
             continue
@@ -98,8 +100,13 @@ def update_search_index(config: SiteConfig, signature: str, shards: list[Shard],
                 continue
             tree.remove(shard.location)
         stale.append(shard)
-    map_on_threads(lambda shard: index_shard(tree.root, shard, config.language), stale, jobs)
-    return prints
+    return prints, stale
+
+
+def index_shards(root: Path, shards: list[Shard], language: str, jobs: int) -> None:
+    """Index these shards again, `jobs` at a time (Pagefind indexes on one core; each run's memory is
+    that of one shard)."""
+    map_on_threads(lambda shard: index_shard(root, shard, language), shards, jobs)
 
 
 def index_shard(root: Path, shard: Shard, language: str) -> None:
