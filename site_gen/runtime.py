@@ -243,13 +243,16 @@ class SharedPool:
     fork and shared with them copy-on-write; or, with one job, this process alone.
 
         with SharedPool(worker, jobs, release=job.release) as pool:
-            for result in pool.map("method", arguments, sizes, progress):
+            results = pool.map("method", arguments, sizes, progress)
+            pool.let_go()             # once this process needs the shared objects no more
+            for result in results:
                 ...
 
     Before the fork, this process's objects are frozen out of the collector's reach (a collection
     in a worker would touch, and so copy, every shared object). Once the workers have their first
-    tasks, `release` lets go of this process's own references to what they share, and the memory
-    freed is handed back: a page a worker has copied is then no longer held twice.
+    tasks and this process needs the shared objects no more, `let_go()` calls `release`, which lets
+    go of this process's own references to them, and the memory freed is handed back: a page a
+    worker has copied is then no longer held twice.
     """
 
     def __init__(self, worker: Any, jobs: int, release: Callable[[], None] | None = None):
@@ -276,18 +279,22 @@ class SharedPool:
         gc.unfreeze()   # what collection_paused() or the fork froze is the collector's again
         _WORKER = self.worker = None
 
-    def _release(self) -> None:
-        """Free this process's view of what the workers share, while they start on their tasks."""
+    def let_go(self) -> None:
+        """Free this process's view of what the workers share, while they work on their tasks."""
         if self.pool is not None and self.release is not None:
             release, self.release = self.release, None
             release()
             release_freed_memory()
 
     def map(self, method: str, arguments: list, sizes: list[int], progress: bool, unit: str) -> Iterator[Any]:
-        """worker.method(argument) for each argument, results in order, with a progress bar."""
+        """worker.method(argument) for each argument, handed to the workers at once; the results in
+        order as they are iterated, with a progress bar."""
         tasks = [(method, argument) for argument in arguments]
         results = self.pool.imap(_call, tasks) if self.pool else map(_call, tasks)
-        self._release()
+        return self._in_order(results, sizes, progress, unit)
+
+    @staticmethod
+    def _in_order(results: Iterator[Any], sizes: list[int], progress: bool, unit: str) -> Iterator[Any]:
         with tqdm(total=sum(sizes), unit=unit, leave=False, disable=not progress, file=sys.stderr) as bar:
             for size, result in zip(sizes, results):
                 yield result

@@ -305,8 +305,9 @@ class RenderPool:
             pool.update_fragments()   # the stale cards and feed entries, into the store
             written = pool.render()   # every page and feed
 
-    Everything that needs the site's content in this process is done before the workers are
-    forked; then this process lets go of it (SiteContent.release).
+    What the workers share is made before they are forked: the stale fragments, every page's and
+    feed's spec. While they render the fragments, this process finds the files the change set
+    carries over, and then lets go of the site's content (SiteContent.release).
     """
 
     def __init__(self, job: RenderJob, jobs: int, progress: bool):
@@ -321,20 +322,29 @@ class RenderPool:
         worker = Worker(self.job, forked)
         needs = worker.fragment_needs()
         self.index = worker.index(needs)
-        changes = worker.change_set(self.index)
-        self.stale = worker.stale_fragments(self.store, needs, changes)
+        self.changes = worker.change_set(self.index)
+        self.stale = worker.stale_fragments(self.store, needs, self.changes)
         self.store.keep_only([p.id for p in self.job.content.catalog.papers])
         self.job.last_index = None   # let go of it before the fork: the workers need none of it
-        # each spec with its files when they are carried over unchanged, else None: the workers make them
-        self.specs = [(spec, worker.carried(spec, changes) if changes else None) for spec in worker.specs()]
+        self.all_specs, self.specs = worker.specs(), None
+        if self.job.check_inputs:    # the workers check what was carried over: it is found before the fork
+            self._carry_over(worker)
         return worker
+
+    @collection_paused()
+    def _carry_over(self, worker: Worker) -> None:
+        """Each spec with its files when the change set carries them over unchanged, else None: the
+        workers make them."""
+        changes = self.changes
+        self.specs = [(spec, worker.carried(spec, changes) if changes else None) for spec in self.all_specs]
+        self.changes = self.all_specs = None
 
     def __enter__(self) -> "RenderPool":
         FragmentStore.prepare(self.job.fragments)
         jobs = self.jobs if len(self.job.content.catalog.papers) > CHUNK else 1
-        worker = self._plan(forked=jobs > 1)
+        self.worker = self._plan(forked=jobs > 1)
         self.store.close()   # no SQLite connection is carried into a forked worker
-        self.pool = SharedPool(worker, jobs, release=self.job.content.release).__enter__()
+        self.pool = SharedPool(self.worker, jobs, release=self.job.content.release).__enter__()
         return self
 
     def __exit__(self, *error) -> None:
@@ -347,7 +357,11 @@ class RenderPool:
 
     def update_fragments(self) -> None:
         chunks = [self.stale[i:i + CHUNK] for i in range(0, len(self.stale), CHUNK)]
-        for rows in self._map("render_fragments", chunks):
+        made = self._map("render_fragments", chunks)   # the workers are at it while this process
+        if self.specs is None:                         # finds what is carried over
+            self._carry_over(self.worker)
+        self.worker = None
+        for rows in made:
             self.store.put(rows)
         self.index.fragments = self.store.generation()   # the store as this build leaves it
 
@@ -356,6 +370,7 @@ class RenderPool:
         planned = [spec for spec, carried in self.specs if carried is None]
         chunks = [planned[i:i + CHUNK] for i in range(0, len(planned), CHUNK)]
         made = (files for done in self._map("chunk", chunks) for files in done)
+        self.pool.let_go()   # while the workers render
         written, lastmods = [], {}
         for spec, carried in self.specs:
             files = next(made) if carried is None else carried
