@@ -25,7 +25,7 @@ the one carried: the incremental property test builds with it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Callable, Iterable, Mapping
 
 from .fragments import EVERY_PAPERS_KIND
@@ -55,7 +55,8 @@ class ChangeSet:
     listings: frozenset[str]     # the listings (locations) whose pages and feeds are planned
     lastmods: Mapping[str, str | None]   # of the last build's listing pages
     changed: frozenset[str]      # the papers whose key changed, or that are new
-    last: BuildIndex             # the last build's index
+    needs: Mapping[str, frozenset[str]]   # the last build's (BuildIndex.needs)
+    fragments: str | None        # the fragment store's generation the last build left
 
     def plans_paper(self, paper_id: str) -> bool:
         return paper_id in self.papers
@@ -63,11 +64,11 @@ class ChangeSet:
     def fragments_to_check(self, kind: str, needing: Iterable[str], generation: str | None) -> Iterable[str]:
         """Of the papers that need a fragment of this kind, those whose stored one may be stale: all
         of them, unless the store is as the last build left it (`generation`, its token now)."""
-        if generation is None or generation != self.last.fragments:
+        if generation is None or generation != self.fragments:
             return needing
         if kind == EVERY_PAPERS_KIND:   # new papers are changed ones
             return [pid for pid in needing if pid in self.changed]
-        before = self.last.needs.get(kind, frozenset())
+        before = self.needs.get(kind, frozenset())
         return [pid for pid in needing if pid in self.changed or pid not in before]
 
     def plans_listing(self, location: str) -> bool:
@@ -89,13 +90,16 @@ def change_set(last: BuildIndex | None, now: BuildIndex,
     listings = {location for location, size in now.sizes.items() if last.sizes.get(location) != size}
     for paper_id in changed:
         listings.update(listings_holding(paper_id))
-    return ChangeSet(frozenset(papers), frozenset(listings), last.lastmods, frozenset(changed), last)
+    return ChangeSet(frozenset(papers), frozenset(listings), last.lastmods, frozenset(changed), last.needs,
+                     last.fragments)
 
 
 def load_index(store: StateStore, tree_name: str, inputs: str) -> BuildIndex | None:
     """The index of the build that made a tree whose manifest has these inputs, or None."""
     index = store.load(f"{INDEX}/{tree_name}")
-    return index if isinstance(index, BuildIndex) and inputs and index.inputs == inputs else None
+    # one saved by an earlier site-gen may lack fields: not used (this build plans everything)
+    complete = isinstance(index, BuildIndex) and all(hasattr(index, f.name) for f in fields(BuildIndex))
+    return index if complete and inputs and index.inputs == inputs else None
 
 
 def save_index(store: StateStore, tree_name: str, index: BuildIndex) -> None:

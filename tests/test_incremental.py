@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from conftest import REPO, snapshot, write_day
 from site_gen.build import build
-from site_gen.changes import ChangeSet
+from site_gen.changes import INDEX, ChangeSet
 from site_gen.config import load_config
 from site_gen.errors import SiteGenError, ValidationError
 from site_gen.fragments import FragmentStore
@@ -264,6 +264,22 @@ def test_a_build_stopped_after_storing_its_fragments_leaves_none_stale_for_the_n
     site.days["2024-01-01"].append(paper(4, "2024-01-01"))   # the day's page is made again
     site.check()                   # (without the dependency check)
     assert "An edited title" not in (site.root / "output" / "days" / "2024-01-01" / "index.html").read_text()
+
+
+def test_an_index_saved_by_an_earlier_version_is_left_unused(tmp_path):
+    """An index without a field this version saves (as after an upgrade): the build plans everything,
+    and writes what a clean build writes."""
+    days = {"2024-01-01": [paper(i, "2024-01-01") for i in range(3)]}
+    built(tmp_path / "site", days)
+    store = StateStore(tmp_path / "site" / "state")
+    [name] = [path.stem for path in (tmp_path / "site" / "state" / INDEX).iterdir()]
+    index = store.load(f"{INDEX}/{name}")
+    del index.needs                       # as an earlier version pickled it
+    store.save(f"{INDEX}/{name}", index)
+    days["2024-01-02"] = [paper(9, "2024-01-02")]
+    built(tmp_path / "site", days)
+    built(tmp_path / "clean", days)
+    assert snapshot(tmp_path / "site" / "output") == snapshot(tmp_path / "clean" / "output")
 
 
 def test_the_dependency_check_finds_a_page_that_reads_an_undeclared_input(tmp_path, monkeypatch):
