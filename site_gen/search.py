@@ -29,14 +29,13 @@ from .urls import Urls
 
 if TYPE_CHECKING:
     from .catalog import Day
-    from .config import SiteConfig
     from .output import Tree
     from .workers import Written
 
 INDEX_FOLDER = "pagefind"
 SCRATCH = ".search-scratch-"   # the prefix of index_shard()'s scratch folders inside a tree
 SEP = "\0"                     # in neither a location nor a search key
-OPEN_SHARD_PIECES = 4          # the newest shard is cut into pieces of this fraction of a shard
+OPEN_SHARD_PIECES = 4          # the newest shard, still filling, is cut into pieces of a quarter of a shard
 
 
 @dataclass(frozen=True)

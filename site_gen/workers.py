@@ -1,10 +1,11 @@
 """Rendering pages and feeds into an output tree, in worker processes, reusing unchanged files.
 
-The parent finds which papers' fragments (cards, feed entries) are missing or stale, lists every
-page and feed, and carries over those the change set (changes.py) says are unchanged; the workers
-(runtime.SharedPool: they share the site's content with the parent) render the stale fragments,
-which the parent stores, then chunks of the other page and feed specs: for each they compute the
-fingerprint, link the live tree's file when the fingerprint is unchanged, and render otherwise.
+The parent finds which papers' fragments (cards, feed entries) are missing or stale and lists every
+page and feed; the workers (runtime.SharedPool: they share the site's content with the parent)
+render the stale fragments, which the parent stores, while the parent carries over the pages and
+feeds the change set (changes.py) says are unchanged; then the workers take chunks of the other
+specs: for each they compute the fingerprint, link the live tree's file when the fingerprint is
+unchanged, and render otherwise.
 """
 from __future__ import annotations
 
