@@ -45,16 +45,30 @@ class ShardedSite:
         return {shard.name: (shard / "pagefind-entry.json").stat().st_ino for shard in sorted(index.iterdir())}
 
 
+def watched(page):
+    """The page, noting the browser's errors and failed requests in `page.troubles` (shown when a search fails)."""
+    page.troubles = []
+    page.on("console", lambda message: message.type in ("error", "warning") and page.troubles.append(message.text))
+    page.on("pageerror", lambda error: page.troubles.append(str(error)))
+    page.on("requestfailed", lambda request: page.troubles.append(f"{request.url}: {request.failure}"))
+    return page
+
+
 def search(page, url: str, term: str) -> list[str]:
     """The links of the search page's results for a term (Pagefind's default UI)."""
+    page.troubles.clear()
     page.goto(f"{url}search/?q={quote(term)}")
-    message = page.locator(".pagefind-ui__message")
-    message.wait_for(timeout=15000)
-    page.wait_for_function("() => /results? for/.test(document.querySelector('.pagefind-ui__message').innerText)",
-                           timeout=15000)
-    if message.inner_text().startswith("No results"):
-        return []
+    # The count comes first; each result's link appears once its fragment is loaded.
+    page.wait_for_function(SHOWN, timeout=15000)
     return [a.get_attribute("href") for a in page.locator(".pagefind-ui__result-link").all()]
+
+
+SHOWN = """() => {
+  const message = document.querySelector('.pagefind-ui__message');
+  const count = message && /^(\\d+|No) results? for/.exec(message.innerText);
+  return count && document.querySelectorAll('.pagefind-ui__result-link').length
+                  === (count[1] === 'No' ? 0 : Math.min(Number(count[1]), 5));
+}"""   # the page size of Pagefind's UI
 
 
 @pytest.fixture(scope="module")
@@ -81,10 +95,10 @@ def test_search_shards_merged_in_the_browser_stay_right_through_incremental_buil
     os.symlink(site.root / "output", served / "digest")
     with static_server(served, port) as root:
         url = root + "digest/"
-        page = browser.new_page()
+        page = watched(browser.new_page())
         for n in (0, 4, 5, 9):      # the first and last day of each year: each shard is searched
             word = WORDS[n % len(WORDS)] + str(n)
-            assert search(page, url, word) == [f"/digest/papers/p{3 * n}/"], word
+            assert search(page, url, word) == [f"/digest/papers/p{3 * n}/"], (word, page.troubles)
         page.goto(url + "search/?q=" + WORDS[0] + "0")
         page.locator(".pagefind-ui__result-link").first.click()
         page.wait_for_url(url + "papers/p0/")
