@@ -8,7 +8,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import STATE_FOLDER
-from .catalog import build_catalog
 from .changes import load_index, save_index
 from .config import SiteConfig
 from .errors import SiteGenError
@@ -16,15 +15,16 @@ from .feeds import FeedWriter
 from .fragments import DATABASE as FRAGMENTS, read_ahead
 from .incremental import Manifest, build_signature, inputs_digest
 from .output import OutputTrees, Tree
-from .content import PaperCopies, load_content
+from .content import PaperCopies, read_records
+from .kept_catalog import grouped
+from . import related
 from .related import CachedTexts, as_papers, find_related, text_keys
 from .render import SiteView, template_folders
 from .search import index_shards, keep_search_shards, plan_shards
 from .sitemap import robots_txt, sitemap_files
 from .urls import Urls
-from .views import paper_keys
 from .private_feeds import plan_private_feeds, private_inputs, write_private_feeds
-from .runtime import Background, collection_paused, default_jobs, meanwhile
+from .runtime import Background, collection_paused, default_jobs, meanwhile, start_forkserver
 from .state import StateStore
 from .workers import RenderJob, RenderPool, SiteContent, Written
 
@@ -93,18 +93,21 @@ class StageClock:
 @collection_paused()
 def read_content(config: SiteConfig, content: Path, store: StateStore, parallel: bool, clock: StageClock) -> SiteContent:
     """Records → papers → catalog, and each paper's related papers, found meanwhile in a fresh
-    process from the records cache (a spawned one shares, and so copies, none of this one's memory)."""
-    papers = load_content(content, store)                                 # read and validate every record
-    copies = PaperCopies(papers, content, store)                          # (workers read their own back)
+    process from the records cache (one that shares, and so copies, none of this one's memory, forked
+    from a server that imports what it needs while the records are read)."""
+    if parallel:
+        start_forkserver((related.__name__, *related.LIBRARIES))
+    records = read_records(content, store)                                # read and validate every record
+    papers = records.papers
+    copies = PaperCopies(records, content, store)                         # (workers read their own back)
     clock("records")
     with Background(parallel, find_related, text_keys(papers), CachedTexts(copies), config.related, store,
-                    start="spawn") as finding_related:
-        catalog = build_catalog(papers, config, store)                    # grouped by day and by taxonomy
-        keys = paper_keys(catalog)
-        clock("catalog")
-        related = as_papers(finding_related.result(), catalog.papers)
+                    start="forkserver") as finding_related:
+        catalog, keys = grouped(records, config, store)                   # by day and by taxonomy (only
+        clock("catalog")                                                  # new days, when others are kept)
+        similar = as_papers(finding_related.result(), catalog.papers)
         clock("related (waited for)")
-    return SiteContent(catalog, related, keys, {p.id: p.content_digest for p in catalog.papers}, copies)
+    return SiteContent(catalog, similar, keys, {p.id: p.content_digest for p in catalog.papers}, copies)
 
 
 def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT_STATE,

@@ -46,12 +46,16 @@ Describe = Callable[[Any], tuple[str, str]]        # a term's key → its (slug,
 
 
 def build_taxonomy(key: str, singular: str, title: str, papers: list[Paper], terms_of: TermsOf,
-                   describe: Describe, descriptions: dict[str, str] | None = None) -> Taxonomy:
-    """`papers` newest first, and so is each term's list. Terms whose keys slug alike are one term.
-    Each distinct key is described once: a site has far fewer terms than papers naming them."""
+                   describe: Describe, descriptions: dict[str, str] | None = None,
+                   older: Taxonomy | None = None) -> Taxonomy:
+    """`papers` newest first, and so is each term's list. Terms whose keys slug alike are one term,
+    named as its newest paper names it. Each distinct key is described once: a site has far fewer
+    terms than papers naming them. With `older` (the taxonomy of papers all older than these, which
+    it takes over), these papers go in front of its terms' lists."""
     descriptions = descriptions or {}
+    kept = {term.slug: term for term in older.terms} if older else {}
     by_key: dict[Hashable, Term] = {}
-    by_slug: dict[str, Term] = {}
+    newer: dict[str, list[Paper]] = {}   # slug → these papers of the term
     of_paper: dict[str, list[Term]] = {}
     for paper in papers:
         keys = terms_of(paper)
@@ -62,16 +66,22 @@ def build_taxonomy(key: str, singular: str, title: str, papers: list[Paper], ter
             term = by_key.get(term_key)
             if term is None:
                 slug, name = describe(term_key)
-                term = by_slug.get(slug)
+                term = kept.get(slug)
                 if term is None:
-                    term = by_slug[slug] = Term(slug, name, descriptions.get(slug, ""))
+                    term = kept[slug] = Term(slug, name, descriptions.get(slug, ""))
+                elif slug not in newer:
+                    term.name = name
+                newer.setdefault(slug, [])
                 by_key[term_key] = term
-            if term.papers and term.papers[-1] is paper:   # the paper names it twice
+            listed = newer[term.slug]
+            if listed and listed[-1] is paper:   # the paper names it twice
                 continue
-            term.papers.append(paper)
+            listed.append(paper)
             own.append(term)
-    ordered = sorted(by_slug.values(), key=lambda t: (t.name.casefold(), t.slug))
-    return Taxonomy(key, singular, title, ordered, of_paper)
+    for slug, listed in newer.items():
+        kept[slug].papers[:0] = listed
+    ordered = sorted(kept.values(), key=lambda t: (t.name.casefold(), t.slug))
+    return Taxonomy(key, singular, title, ordered, {**of_paper, **older.of_paper} if older else of_paper)
 
 
 WORD = re.compile(r"\w+")
@@ -203,9 +213,15 @@ def _month_label(key: str) -> str:
 
 
 def build_periods(kind: str, ordered: list[Paper], key_of: Callable[[dt.date], str],
-                  label_of: Callable[[str], str]) -> list[Period]:
-    return [Period(kind, key, label_of(key), sorted(group, key=most_voted_first))
-            for key, group in groupby(ordered, key=lambda p: key_of(p.date))]
+                  label_of: Callable[[str], str], older: list[Period] = ()) -> list[Period]:
+    """The periods of `ordered` (newest first), in front of `older` (of older papers): a period both
+    have, the newest of these and the oldest of those, is ranked again."""
+    periods = [Period(kind, key, label_of(key), sorted(group, key=most_voted_first))
+               for key, group in groupby(ordered, key=lambda p: key_of(p.date))]
+    if periods and older and periods[-1].key == older[0].key:
+        periods[-1].papers = sorted(periods[-1].papers + older[0].papers, key=most_voted_first)
+        older = older[1:]
+    return periods + list(older)
 
 
 @dataclass
@@ -246,30 +262,43 @@ def oldest_first(days: list[Day], names_of: Callable[[Paper], Iterable[str]]) ->
         yield from sorted({name for paper in day.papers for name in names_of(paper)})
 
 
-def build_catalog(papers: list[Paper], config: SiteConfig, store: StateStore | None = None) -> Catalog:
+def build_catalog(papers: list[Paper], config: SiteConfig, store: StateStore | None = None,
+                  older: Catalog | None = None) -> Catalog:
+    """The catalog of `papers`; with `older`, the catalog of papers all older than these (kept from
+    the last build, see kept_catalog.py), these papers put in front of it: the same catalog as of
+    all of them at once. `older` is taken over, not copied."""
+    older = older or Catalog(papers=[], days=[], taxonomies={}, weeks=[], months=[], with_code=[])
     ordered = sorted(papers, key=newest_first)
     # newest_first orders a day's papers as most_voted_first does: each day is in order already
     days = [Day(date, list(group)) for date, group in groupby(ordered, key=lambda p: p.date)]
-    author_slugs = unique_slugs(oldest_first(days, lambda p: p.authors)) if "authors" in config.taxonomies else {}
-    org_slugs = unique_slugs(oldest_first(days, lambda p: [p.organization] if p.organization else [])) \
-        if "organizations" in config.taxonomies else {}
+    earlier = older.taxonomies
+
+    def slugs(key: str, names_of: Callable[[Paper], Iterable[str]]) -> dict[str, str]:
+        given = {term.name: term.slug for term in earlier[key].terms} if key in earlier else None
+        return unique_slugs(oldest_first(days, names_of), given) if key in config.taxonomies else {}
+    author_slugs = slugs("authors", lambda p: p.authors)
+    org_slugs = slugs("organizations", lambda p: [p.organization] if p.organization else [])
     makers = {
         "categories": lambda: build_taxonomy(
             "categories", "category", "Categories", ordered, lambda p: p.categories,
-            lambda code: (code, category_name(code, config.categories))),
+            lambda code: (code, category_name(code, config.categories)), older=earlier.get("categories")),
         "topics": lambda: build_taxonomy(
-            "topics", "topic", "Topics", ordered, cached_topic_matcher(config.topics, ordered, store),
-            lambda pair: pair, {rule.slug: rule.description for rule in config.topics}),
+            "topics", "topic", "Topics", ordered,
+            # a kept catalog's papers were matched by the build that kept it
+            cached_topic_matcher(config.topics, ordered, None if older.papers else store),
+            lambda pair: pair, {rule.slug: rule.description for rule in config.topics}, older=earlier.get("topics")),
         "authors": lambda: build_taxonomy(
-            "authors", "author", "Authors", ordered, lambda p: p.authors, lambda name: (author_slugs[name], name)),
+            "authors", "author", "Authors", ordered, lambda p: p.authors, lambda name: (author_slugs[name], name),
+            older=earlier.get("authors")),
         "organizations": lambda: build_taxonomy(
             "organizations", "organization", "Organizations", ordered,
-            lambda p: (p.organization,) if p.organization else (), lambda name: (org_slugs[name], name)),
+            lambda p: (p.organization,) if p.organization else (), lambda name: (org_slugs[name], name),
+            older=earlier.get("organizations")),
     }
     taxonomies = [makers[key]() for key in TAXONOMIES if key in config.taxonomies]
     return Catalog(
-        papers=ordered, days=days, taxonomies={t.key: t for t in taxonomies},
-        weeks=build_periods("weeks", ordered, _week_key, _week_label),
-        months=build_periods("months", ordered, lambda d: d.isoformat()[:7], _month_label),
-        with_code=[p for p in ordered if p.code_available],
+        papers=ordered + older.papers, days=days + older.days, taxonomies={t.key: t for t in taxonomies},
+        weeks=build_periods("weeks", ordered, _week_key, _week_label, older.weeks),
+        months=build_periods("months", ordered, lambda d: d.isoformat()[:7], _month_label, older.months),
+        with_code=[p for p in ordered if p.code_available] + older.with_code,
     )

@@ -12,7 +12,7 @@ import errno
 import hashlib
 import os
 import time
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from .errors import Problem, ValidationError
@@ -28,8 +28,21 @@ def day_files(content: Path) -> list[Path]:
     return sorted((content / "papers").glob("*/*.yaml"))
 
 
+@dataclass(frozen=True)
+class Records:
+    papers: list[Paper]                     # day by day, oldest first, each day in its file's order
+    days: tuple[tuple[str, bytes], ...]     # the day files they were read from, in that order, each
+                                            # with a digest of its papers (see _day_digest)
+
+
 def load_content(content: Path, store: StateStore | None = None) -> list[Paper]:
-    """Every paper under content/, validated; raises ValidationError listing all problems.
+    """Every paper under content/, validated; raises ValidationError listing all problems."""
+    return read_records(content, store).papers
+
+
+def read_records(content: Path, store: StateStore | None = None) -> Records:
+    """Every paper under content/, validated, and the stamps of the files read; raises
+    ValidationError listing all problems.
 
     With a state store, day files whose size and modification time are unchanged since the
     last load are not parsed again (parsing YAML is most of the cost of a large site). Each
@@ -44,6 +57,7 @@ def load_content(content: Path, store: StateStore | None = None) -> list[Paper]:
     parsed = dict(zip(stale, _parse_all(stale)))
     problems = [Problem(str(path), 0, "", why) for path, why in why_not.items() if why]
     papers: list[Paper] = []
+    days: list[tuple[str, bytes]] = []
     for path, stamped in stamps.items():
         if path in parsed:
             day, day_problems = parsed[path]
@@ -53,12 +67,13 @@ def load_content(content: Path, store: StateStore | None = None) -> list[Paper]:
         else:
             day = cached[path]
         papers.extend(day)
+        days.append((path.relative_to(content).as_posix(), _day_digest(day)))
     problems.extend(duplicate_id_problems(papers))
     if problems:
         raise ValidationError(problems, "invalid records")
     if store:
         store.prune(RECORDS, shards.values())
-    return papers
+    return Records(papers, tuple(days))
 
 
 def _not_a_file(path: Path) -> str | None:
@@ -125,12 +140,9 @@ class PaperCopies:
     record of the day agree); otherwise there are none, and a forked worker uses the build's own.
     """
 
-    def __init__(self, papers: list[Paper], content: Path, store: StateStore):
+    def __init__(self, records: Records, content: Path, store: StateStore):
         self.content, self.store = content, store
-        by_day: dict[dt.date, list[Paper]] = {}
-        for paper in papers:
-            by_day.setdefault(paper.date, []).append(paper)
-        self.day_digests = {day: _day_digest(group) for day, group in by_day.items()}
+        self.day_digests = {dt.date.fromisoformat(Path(name).stem): digest for name, digest in records.days}
         self._day: dt.date | None = None
         self._copies: dict[str, Paper] = {}
 

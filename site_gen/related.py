@@ -34,6 +34,9 @@ BLOCK_CELLS = 2 ** 22          # scores per sparse product (queries × papers so
 CACHE_VERSION = 3   # 2: papers' texts known by Paper.text_digest; 3: float32 scores, ties in order
 
 
+# What the work imports where it is done (they take a second to load, and only builds need them).
+LIBRARIES = ("numpy", "scipy.sparse", "sklearn.feature_extraction.text")
+
 TextKey = tuple[str, dt.date, bytes]   # a paper's id, date and Paper.text_digest: all this module needs of it
 
 

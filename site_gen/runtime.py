@@ -35,7 +35,8 @@ class Background:
                  nice: int = 0):
         self.function, self.arguments, self.parallel = function, arguments, parallel
         self.start = start   # "spawn": a fresh process, which shares (and so copies) none of this one's
-        self.process = None  # memory, for work that needs little of it; its work is pickled (Parcel)
+        self.process = None  # memory, for work that needs little of it; its work is pickled (Parcel);
+                             # "forkserver": the same, forked from the server start_forkserver() began
         self.nice = nice     # > 0: work that should yield the CPU to this process
 
     def __enter__(self) -> "Background":
@@ -43,7 +44,7 @@ class Background:
             context = multiprocessing.get_context(self.start)
             self.receiver, sender = context.Pipe(duplex=False)
             work = (self.function, self.arguments)
-            self.parcel = Parcel(work) if self.start == "spawn" else None
+            self.parcel = Parcel(work) if self.start != "fork" else None
             self.process = context.Process(target=_send_result, args=(sender, self.parcel or work, self.nice))
             with _forking():
                 self.process.start()
@@ -70,6 +71,15 @@ class Background:
             self.receiver.close()
             if self.parcel is not None:
                 self.parcel.discard()
+
+
+def start_forkserver(modules: Iterable[str]) -> None:
+    """Start multiprocessing's fork server, which imports these modules while this process goes on:
+    a Background(start="forkserver") begun later finds them imported, as a spawned process would
+    not. (The server stays for the life of this process; only the first call's modules count.)"""
+    from multiprocessing import forkserver
+    multiprocessing.get_context("forkserver").set_forkserver_preload(list(modules))
+    forkserver.ensure_running()
 
 
 class Parcel:

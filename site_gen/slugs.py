@@ -13,12 +13,15 @@ def slugify(text: str, max_length: int = 80) -> str:
     return slug or "x-" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
 
 
-def unique_slugs(names: Iterable[str]) -> dict[str, str]:
+def unique_slugs(names: Iterable[str], given: dict[str, str] | None = None) -> dict[str, str]:
     """Map each distinct name to a slug; a name that slugs like an earlier one gets -2, -3 … in the
-    order given (oldest first, so that a newcomer never takes the URL a name already has)."""
-    used: set[str] = set()
-    result: dict[str, str] = {}
+    order given (oldest first, so that a newcomer never takes the URL a name already has). Names
+    `given` a slug (by an earlier call, for older names) keep it."""
+    result = dict(given or {})
+    used = set(result.values())
     for name in dict.fromkeys(names):
+        if name in result:
+            continue
         base = slug = slugify(name)
         suffix = 1
         while slug in used:

@@ -149,15 +149,15 @@ def _itself(paper: Paper) -> Paper:
     return paper
 
 
-def paper_keys(catalog: Catalog) -> dict[str, str]:
+def paper_keys(catalog: Catalog, papers: Iterable[Paper] | None = None) -> dict[str, str]:
     """Paper id → a key of everything its card and detail show: the record and its terms (their
-    slugs and names). Made once per build, before the workers are forked."""
+    slugs and names), for these papers (default: all). Made once per build, before the workers are forked."""
     taxonomies = [(f"\x1d{key}", catalog.taxonomies[key].of_paper if key in catalog.taxonomies else {})
                   for key in Views.TAXONOMIES]
     labels = {id(term): f"\x1e{term.slug}\x1f{term.name}"
               for taxonomy in catalog.taxonomies.values() for term in taxonomy.terms}
     keys = {}
-    for paper in catalog.papers:
+    for paper in catalog.papers if papers is None else papers:
         text = [paper.digest]
         for marker, of_paper in taxonomies:
             text.append(marker)

@@ -24,7 +24,7 @@ from conftest import REPO, snapshot
 from feedcheck import check_feed
 from site_gen import catalog, markup, related
 from site_gen.config import load_config
-from site_gen.content import PaperCopies, load_content
+from site_gen.content import PaperCopies, load_content, read_records
 from site_gen.records import Paper, day_file_path, dump_day
 from site_gen.runtime import Background
 from site_gen.state import StateStore
@@ -575,14 +575,15 @@ def test_related_papers_are_the_same_when_computed_on_every_core_and_in_small_bl
         path = day_file_path(tmp_path / "content", day)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(dump_day(p for p in papers if p.date == day))
-    papers = load_content(tmp_path / "content", StateStore(tmp_path / "state"))
+    records = read_records(tmp_path / "content", StateStore(tmp_path / "state"))
+    papers = records.papers
 
     one_process = related.related_papers(papers)
     monkeypatch.setattr(related, "PARALLEL_MIN_PAPERS", 1)
     monkeypatch.setattr(related, "PARALLEL_MIN_DAYS", 1)
     monkeypatch.setattr(related, "BLOCK_CELLS", 1)   # a day's queries in several products
     assert one_process and related.related_papers(papers) == one_process
-    copies = PaperCopies(papers, tmp_path / "content", StateStore(tmp_path / "state"))   # what a build's process reads
+    copies = PaperCopies(records, tmp_path / "content", StateStore(tmp_path / "state"))   # what a build's process reads
     assert related.find_related(related.text_keys(papers), related.CachedTexts(copies)) == one_process
 
 

@@ -23,7 +23,7 @@ from site_gen.errors import SiteGenError, ValidationError
 from site_gen.fragments import FragmentStore
 from site_gen.pages import PaperPageContext
 from site_gen.output import OutputTrees, Tree
-from site_gen import state
+from site_gen import kept_catalog, state
 from site_gen.state import StateStore, library_versions
 from site_gen.urls import Urls
 from site_gen.workers import Worker, Written
@@ -525,11 +525,12 @@ def test_papers_read_back_from_the_records_cache_share_each_author_and_category(
 def test_a_workers_copies_of_papers_are_read_back_only_while_the_cache_holds_the_builds_papers(tmp_path):
     """Forked workers render papers from their own copies (content.PaperCopies): equal to the
     build's papers, never another version of them."""
-    from site_gen.content import PaperCopies, load_content
+    from site_gen.content import PaperCopies, load_content, read_records
     for day, first in (("2024-01-01", 0), ("2024-01-02", 10)):
         write_day(tmp_path / "content", day, [paper(first + n, day) for n in range(3)])
-    papers = load_content(tmp_path / "content", StateStore(tmp_path / "state"))
-    copies = PaperCopies(papers, tmp_path / "content", StateStore(tmp_path / "state"))
+    records = read_records(tmp_path / "content", StateStore(tmp_path / "state"))
+    papers = records.papers
+    copies = PaperCopies(records, tmp_path / "content", StateStore(tmp_path / "state"))
     for original in papers:
         copy = copies.of(original)
         assert copy == original and copy.digest == original.digest and copy is not original
@@ -537,10 +538,45 @@ def test_a_workers_copies_of_papers_are_read_back_only_while_the_cache_holds_the
     # The day is edited and read again (another build): its cache now holds the edited papers.
     write_day(tmp_path / "content", "2024-01-02", [paper(10 + n, "2024-01-02", title="Edited") for n in range(3)])
     load_content(tmp_path / "content", StateStore(tmp_path / "state"))
-    copies = PaperCopies(papers, tmp_path / "content", StateStore(tmp_path / "state"))
+    copies = PaperCopies(records, tmp_path / "content", StateStore(tmp_path / "state"))
     assert [copies.of(p).title for p in papers[3:]] == [p.title for p in papers[3:]] != ["Edited"] * 3
     assert all(copies.of(p) is p for p in papers[3:])
     assert all(copies.of(p) is not p for p in papers[:3])   # the other day's cache is still the build's
+
+
+def test_a_build_adding_the_newest_day_groups_only_its_papers_in_front_of_the_kept_catalog(tmp_path, monkeypatch):
+    """The catalog kept between builds, counted as Hugo's rebuild tests count: a new day newer than
+    the others has only its papers grouped (every file is written again each time: it is what they
+    hold that counts); an older day changed, or a day put in between, has every
+    paper grouped again. Each build equals a clean one, also when a newer paper spells a topic
+    differently (the topic takes its spelling) or brings an author whose name slugs like another's."""
+    grouped: list[tuple[int, bool]] = []   # (papers grouped, in front of a kept catalog?)
+    build_catalog = kept_catalog.build_catalog
+
+    def counted(papers, config, store=None, older=None):
+        grouped.append((len(papers), older is not None))
+        return build_catalog(papers, config, store, older)
+    monkeypatch.setattr(kept_catalog, "build_catalog", counted)
+
+    def grouping() -> tuple[int, bool]:
+        grouped.clear()
+        site.check()
+        return grouped[0]   # the incremental build's (the clean one's groups every paper)
+    site = Site(tmp_path / "site")
+    site.days = {"2024-01-01": [paper(i, "2024-01-01", topics=["Graph Learning"]) for i in range(4)],
+                 "2024-01-02": [paper(i, "2024-01-02") for i in range(4, 7)]}
+    assert grouping() == (7, False)
+    site.days["2024-01-03"] = [paper(7, "2024-01-03", topics=["graph learning"]), paper(8, "2024-01-03")]
+    assert grouping() == (2, True)
+    site.days["2024-01-04"] = [paper(9, "2024-01-04", authors=["Author-1"])]   # slugs like "Author 1"
+    assert grouping() == (1, True)
+    assert (site.root / "output" / "authors" / "author-1-2" / "index.html").is_file()
+    site.days["2024-01-02"][0]["title"] = "Edited"
+    assert grouping() == (10, False)
+    site.config_text += "title: Renamed\n"    # the same papers: grouped as they were
+    assert grouping() == (0, True)
+    site.days["2023-12-31"] = [paper(10, "2023-12-31")]
+    assert grouping() == (11, False)
 
 
 def test_search_index_is_kept_right_by_incremental_builds(tmp_path):
