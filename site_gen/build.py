@@ -91,7 +91,8 @@ class StageClock:
 
 
 @collection_paused()
-def read_content(config: SiteConfig, content: Path, store: StateStore, parallel: bool, clock: StageClock) -> SiteContent:
+def read_content(config: SiteConfig, content: Path, store: StateStore, parallel: bool, clock: StageClock,
+                 check: bool = False) -> SiteContent:
     """Records → papers → catalog, and each paper's related papers, found meanwhile in a fresh
     process from the records cache (one that shares, and so copies, none of this one's memory, forked
     from a server that imports what it needs while the records are read)."""
@@ -103,7 +104,7 @@ def read_content(config: SiteConfig, content: Path, store: StateStore, parallel:
     clock("records")
     with Background(parallel, find_related, text_keys(papers), CachedTexts(copies), config.related, store,
                     start="forkserver") as finding_related:
-        catalog, keys = grouped(records, config, store)                   # by day and by taxonomy (only
+        catalog, keys = grouped(records, config, store, check)            # by day and by taxonomy (only
         clock("catalog")                                                  # new days, when others are kept)
         similar = as_papers(finding_related.result(), catalog.papers)
         clock("related (waited for)")
@@ -115,7 +116,8 @@ def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT
     """Build the site into output/. With `check_inputs` (the dependency check, reads.py), every file
     is rendered, also those an earlier build made from the same declared inputs, and the build fails
     (publishing nothing) if one read a paper its fingerprint does not declare, or a file kept as
-    unchanged comes out different: incremental builds would miss a change to what it read."""
+    unchanged comes out different: incremental builds would miss a change to what it read. So does
+    a catalog extended from the kept one that differs from one grouped from every paper."""
     clock = StageClock()
     progress = sys.stderr.isatty() if progress is None else progress
     store = StateStore(state)
@@ -131,7 +133,7 @@ def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT
     # is read into the page cache, each in a process of its own.
     with (trees.catching_up(tree, live, jobs > 1),
           Background(jobs > 1, read_ahead, store.path(FRAGMENTS), nice=10)):
-        site = read_content(config, content, store, jobs > 1, clock)      # 2. records, catalog, related
+        site = read_content(config, content, store, jobs > 1, clock, check_inputs)  # 2. records, catalog, related
     clock("catch-up (waited for)")
     count = len(site.catalog.papers)
     config = replace(config, search=config.search and count > 0)        # nothing to search on an empty site

@@ -18,6 +18,7 @@ from typing import Any
 from .catalog import Catalog, build_catalog
 from .config import SiteConfig
 from .content import Records
+from .errors import SiteGenError
 from .records import Paper
 from .state import StateStore
 from .views import paper_keys
@@ -32,9 +33,11 @@ class KeptCatalog:
     pickled: bytes                          # (catalog, paper keys), each paper as its place in the records
 
 
-def grouped(records: Records, config: SiteConfig, store: StateStore | None) -> tuple[Catalog, dict[str, str]]:
+def grouped(records: Records, config: SiteConfig, store: StateStore | None,
+            check: bool = False) -> tuple[Catalog, dict[str, str]]:
     """The catalog of the records and each paper's key, from the kept catalog if it holds the
-    records' first papers; the result is kept for the next build."""
+    records' first papers; the result is kept for the next build. With `check` (the dependency
+    check), one extended from the kept catalog must equal one grouped from every paper."""
     settings = _settings(config)
     kept = store.load(CATALOG_CACHE, key=settings) if store else None
     older = _older(kept, records) if isinstance(kept, KeptCatalog) else None
@@ -49,13 +52,25 @@ def grouped(records: Records, config: SiteConfig, store: StateStore | None) -> t
         # a term named anew by a newer paper's spelling changes the key of every paper in it
         renamed = [paper for key, taxonomy in catalog.taxonomies.items() for term in taxonomy.terms
                    if names.get((key, term.slug), term.name) != term.name for paper in term.papers]
-        if not newer and not renamed:
-            return catalog, keys
         keys.update(paper_keys(catalog, newer + renamed))
+        if check:
+            _check(catalog, keys, records, config)
+        if not newer and not renamed:
+            return catalog, keys   # as kept
     if store:
         store.save(CATALOG_CACHE, KeptCatalog(records.days, len(records.papers),
                                               _pickle((catalog, keys), records.papers)), key=settings)
     return catalog, keys
+
+
+def _check(catalog: Catalog, keys: dict[str, str], records: Records, config: SiteConfig) -> None:
+    whole = build_catalog(records.papers, config)
+    if catalog != whole or keys != paper_keys(whole):
+        parts = [name for name in ("papers", "days", "taxonomies", "weeks", "months", "with_code")
+                 if getattr(catalog, name) != getattr(whole, name)] or ["the paper keys"]
+        raise SiteGenError(f"the dependency check failed: the catalog kept from the last build, extended by the "
+                           f"new days, differs from one grouped from every paper ({', '.join(parts)}). "
+                           "Nothing was published")
 
 
 def _settings(config: SiteConfig) -> str:

@@ -23,7 +23,7 @@ from site_gen.errors import SiteGenError, ValidationError
 from site_gen.fragments import FragmentStore
 from site_gen.pages import PaperPageContext
 from site_gen.output import OutputTrees, Tree
-from site_gen import kept_catalog, state
+from site_gen import catalog, kept_catalog, state
 from site_gen.state import StateStore, library_versions
 from site_gen.urls import Urls
 from site_gen.workers import Worker, Written
@@ -311,6 +311,25 @@ def test_the_dependency_check_finds_a_stale_fragment_the_change_set_leaves_out(t
     write_day(tmp_path / "content", "2024-01-02", [paper(9, "2024-01-02")])
     live = (tmp_path / "output").resolve()
     with pytest.raises(SiteGenError, match=r"^the dependency check failed: the card fragment of paper p9 is stale"):
+        build(load_config(tmp_path / "site.yaml"), tmp_path / "content", tmp_path / "output", tmp_path / "state",
+              jobs=1, progress=False, check_inputs=True)
+    assert (tmp_path / "output").resolve() == live      # nothing published
+
+
+def test_the_dependency_check_finds_a_kept_catalog_extended_wrongly(tmp_path, monkeypatch):
+    """A kept catalog extended without ranking again the week both it and the new day have (a bug):
+    the new day's build would list the week's papers out of order; the check mode fails it."""
+    days = {"2024-01-01": [paper(i, "2024-01-01") for i in range(3)]}
+    built(tmp_path, days)
+    build_periods = catalog.build_periods
+    monkeypatch.setattr(catalog, "build_periods",
+                        lambda kind, ordered, key_of, label_of, older=(): build_periods(kind, ordered, key_of, label_of)
+                        + list(older))
+    write_day(tmp_path / "content", "2024-01-02", [paper(9, "2024-01-02", upvotes=100)])
+    live = (tmp_path / "output").resolve()
+    with pytest.raises(SiteGenError, match=r"^the dependency check failed: the catalog kept from the last build, "
+                                           r"extended by the new days, differs from one grouped from every paper "
+                                           r"\(weeks, months\)"):
         build(load_config(tmp_path / "site.yaml"), tmp_path / "content", tmp_path / "output", tmp_path / "state",
               jobs=1, progress=False, check_inputs=True)
     assert (tmp_path / "output").resolve() == live      # nothing published
