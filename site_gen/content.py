@@ -41,8 +41,8 @@ def load_content(content: Path, store: StateStore | None = None) -> list[Paper]:
 
 
 def read_records(content: Path, store: StateStore | None = None) -> Records:
-    """Every paper under content/, validated, and the stamps of the files read; raises
-    ValidationError listing all problems.
+    """Every paper under content/, validated, and each day file read with a digest of its papers;
+    raises ValidationError listing all problems.
 
     With a state store, day files whose size and modification time are unchanged since the
     last load are not parsed again (parsing YAML is most of the cost of a large site). Each
