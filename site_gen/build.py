@@ -17,8 +17,7 @@ from .incremental import Manifest, build_signature, inputs_digest
 from .output import OutputTrees, Tree
 from .content import PaperCopies, read_records
 from .kept_catalog import grouped
-from . import related
-from .related import CachedTexts, as_papers, find_related, text_keys
+from .related import LIBRARIES as RELATED_LIBRARIES, CachedTexts, as_papers, find_related, text_keys
 from .render import SiteView, template_folders
 from .search import index_shards, keep_search_shards, plan_shards
 from .sitemap import robots_txt, sitemap_files
@@ -97,7 +96,7 @@ def read_content(config: SiteConfig, content: Path, store: StateStore, parallel:
     process from the records cache (one that shares, and so copies, none of this one's memory, forked
     from a server that imports what it needs while the records are read)."""
     if parallel:
-        start_forkserver((related.__name__, *related.LIBRARIES))
+        start_forkserver((find_related.__module__, *RELATED_LIBRARIES))
     records = read_records(content, store)                                # read and validate every record
     papers = records.papers
     copies = PaperCopies(records, content, store)                         # (workers read their own back)
@@ -106,9 +105,9 @@ def read_content(config: SiteConfig, content: Path, store: StateStore, parallel:
                     start="forkserver") as finding_related:
         catalog, keys = grouped(records, config, store, check)            # by day and by taxonomy (only
         clock("catalog")                                                  # new days, when others are kept)
-        similar = as_papers(finding_related.result(), catalog.papers)
+        related = as_papers(finding_related.result(), catalog.papers)
         clock("related (waited for)")
-    return SiteContent(catalog, similar, keys, {p.id: p.content_digest for p in catalog.papers}, copies)
+    return SiteContent(catalog, related, keys, {p.id: p.content_digest for p in catalog.papers}, copies)
 
 
 def build(config: SiteConfig, content: Path, output: Path, state: Path = DEFAULT_STATE,

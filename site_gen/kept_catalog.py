@@ -80,7 +80,7 @@ def _settings(config: SiteConfig) -> str:
 
 def _older(kept: KeptCatalog, records: Records) -> tuple[Catalog, dict[str, str]] | None:
     """The kept catalog and keys, if its day files are the records' first ones, with the same papers."""
-    if records.days[:len(kept.days)] != kept.days or len(records.papers) < kept.papers:
+    if records.days[:len(kept.days)] != kept.days:
         return None
     try:
         return _unpickle(kept.pickled, records.papers)
