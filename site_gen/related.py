@@ -5,9 +5,11 @@ list is made once, on its day, with the term weights of the site as it stood tha
 way Hugging Face's Daily Papers recommends papers when one is posted. So a new day adds its
 own papers' lists and changes no older one: yesterday's paper pages stay as they were.
 
-The work is cached in two parts (both exact, so a cached result equals a fresh one):
-- term counts per paper, keyed by the hash of its text (hashing vectorizer: no vocabulary);
-- each day's lists, keyed by a chain over that day's texts and every earlier day's, so an
+The work is cached a day at a time, in an entry of the state store's own (exact, so a cached
+result equals a fresh one), so that a new day writes only its own:
+- the term counts of its papers, used while the day's papers and their texts' hashes are the same
+  (hashing vectorizer: no vocabulary);
+- its lists, used while the chain key over its texts and every earlier day's is the same, so an
   edit recomputes its own day and the days after it, and an added day only itself.
 """
 from __future__ import annotations
@@ -31,13 +33,15 @@ PARALLEL_MIN_PAPERS = 10_000   # fewer are counted faster than worker processes 
 PARALLEL_MIN_DAYS = 8
 BLOCK_CELLS = 2 ** 22          # scores per sparse product (queries × papers so far): they are dense
                                # enough that this bounds a worker's memory for them (~32 MB), at any size
-CACHE_VERSION = 3   # 2: papers' texts known by Paper.text_digest; 3: float32 scores, ties in order
+CACHE_VERSION = 4   # 2: papers' texts known by Paper.text_digest; 3: float32 scores, ties in order;
+                    # 4: one entry a day
 
 
 # What the work imports where it is done (they take a second to load, and only builds need them).
 LIBRARIES = ("numpy", "scipy.sparse", "sklearn.feature_extraction.text")
 
 TextKey = tuple[str, dt.date, bytes]   # a paper's id, date and Paper.text_digest: all this module needs of it
+DaySpan = tuple[str, int, int, str]    # a day, its papers' rows (start, end) and its chain key (see _day_spans)
 
 
 def text_keys(papers: list[Paper]) -> list[TextKey]:
@@ -117,15 +121,17 @@ def _term_counts(keys: list[TextKey], texts: Texts) -> Any:
 
 
 @dataclass
-class RelatedCache:
-    settings: tuple
-    ids: list[str] = field(default_factory=list)            # rows of `counts`, in order
-    digests: list[bytes] = field(default_factory=list)      # each row's text digest
-    counts: Any = None                                      # scipy CSR matrix
-    days: dict[str, tuple[str, dict[str, list[str]]]] = field(default_factory=dict)  # day → (chain key, lists)
+class RelatedDay:
+    """One day's part of the cache: its papers' term counts, and their lists as last computed."""
+    ids: list[str]            # the day's papers, in order: the rows of `counts`
+    digests: list[bytes]      # each one's text digest
+    counts: Any               # scipy CSR matrix
+    chain: str                # the chain key the lists were computed under (see _day_spans)
+    lists: dict[str, list[str]]
 
 
-CACHE = "related"   # the state store's entry
+CACHE = "related"   # the state store's group: one entry a day, so a new day writes only its own
+DayCache = dict[str, RelatedDay]   # day → what the cache holds of it
 
 
 def _settings(count: int) -> tuple:
@@ -133,27 +139,39 @@ def _settings(count: int) -> tuple:
             MAX_DOCUMENT_FREQUENCY, COMMON_MIN_PAPERS, FEATURES)
 
 
-def _load_cache(store: StateStore | None, count: int) -> RelatedCache:
-    cached = store.load(CACHE, key=_settings(count)) if store else None
-    if isinstance(cached, RelatedCache) and cached.settings == _settings(count):
-        return cached
-    return RelatedCache(_settings(count))
+def _entry(day: str) -> str:
+    return f"{CACHE}/{day}"
 
 
-def _counts_in_order(keys: list[TextKey], texts: Texts, cache: RelatedCache) -> Any:
-    """Term-count rows for these papers, in order: cached rows where the text is unchanged, the rest counted."""
-    import numpy as np
+def _load_days(store: StateStore | None, days: list[str], settings: tuple) -> DayCache:
+    if store is None:
+        return {}
+    loaded = {day: store.load(_entry(day), key=settings) for day in days}
+    return {day: entry for day, entry in loaded.items() if isinstance(entry, RelatedDay)}
+
+
+def _counts_in_order(ordered: list[TextKey], spans: list[DaySpan], texts: Texts, cached: DayCache) -> Any:
+    """Term-count rows for these papers, in order: a day's cached rows when its papers and texts are
+    the cached ones, the rest counted (all at once, on every core when there are many)."""
     from scipy.sparse import vstack
-    known = {(pid, digest): row for row, (pid, digest) in enumerate(zip(cache.ids, cache.digests))}
-    missing = [i for i, (pid, _, digest) in enumerate(keys) if (pid, digest) not in known]
-    fresh = _term_counts([keys[i] for i in missing], texts) if missing else None
-    stacked = cache.counts if fresh is None else fresh if cache.counts is None else vstack([cache.counts, fresh]).tocsr()
-    offset = 0 if cache.counts is None else cache.counts.shape[0]
-    fresh_row = {i: offset + n for n, i in enumerate(missing)}
-    order = np.array([fresh_row[i] if i in fresh_row else known[(pid, digest)]
-                      for i, (pid, _, digest) in enumerate(keys)], dtype=np.int64)
-    in_place = len(order) == stacked.shape[0] and bool((order == np.arange(len(order))).all())
-    return stacked if in_place else stacked[order]   # a new day is appended: no copy of the rest
+    kept = {day: cached[day].counts for day, start, end, _ in spans
+            if day in cached and _same_texts(cached[day], ordered[start:end])}
+    missing = [key for day, start, end, _ in spans if day not in kept for key in ordered[start:end]]
+    fresh = _term_counts(missing, texts) if missing else None
+    if not kept:
+        return fresh
+    parts, row = [], 0
+    for day, start, end, _ in spans:
+        if day in kept:
+            parts.append(kept[day])
+        else:
+            parts.append(fresh[row:row + end - start])
+            row += end - start
+    return parts[0] if len(parts) == 1 else vstack(parts, format="csr")
+
+
+def _same_texts(cached: RelatedDay, keys: list[TextKey]) -> bool:
+    return cached.ids == [key[0] for key in keys] and cached.digests == [key[2] for key in keys]
 
 
 def _prefix(matrix: Any, end: int, data: Any = None) -> Any:
@@ -209,7 +227,7 @@ def _day_lists(counts: Any, squares: Any, frequency: Any, start: int, end: int, 
 _SHARED: tuple | None = None   # (counts, squares, count) while days are computed, for forked workers
 
 
-def _lists_of_days(days: list[tuple[str, int, int, str]]) -> dict[str, tuple[str, dict[int, list[int]]]]:
+def _lists_of_days(days: list[DaySpan]) -> dict[str, tuple[str, dict[int, list[int]]]]:
     """day → (chain key, lists) for these days, in order, counting document frequencies from the start."""
     import numpy as np
     counts, squares, count = _SHARED
@@ -223,7 +241,7 @@ def _lists_of_days(days: list[tuple[str, int, int, str]]) -> dict[str, tuple[str
     return lists
 
 
-def _in_parts(days: list[tuple[str, int, int, str]], parts: int) -> list[list[tuple[str, int, int, str]]]:
+def _in_parts(days: list[DaySpan], parts: int) -> list[list[DaySpan]]:
     """Runs of consecutive days of about equal work (a day's work grows with the papers up to it)."""
     share = sum(end for _, _, end, _ in days) / parts
     runs: list[list] = [[]]
@@ -237,7 +255,7 @@ def _in_parts(days: list[tuple[str, int, int, str]], parts: int) -> list[list[tu
     return runs
 
 
-def _compute_days(days: list[tuple[str, int, int, str]], shared: tuple,
+def _compute_days(days: list[DaySpan], shared: tuple,
                   ids: list[str]) -> dict[str, tuple[str, dict[str, list[str]]]]:
     """_lists_of_days() of these days, split among every core when there are many (a clean build),
     with the workers' row numbers turned into paper ids here, once."""
@@ -256,14 +274,13 @@ def _compute_days(days: list[tuple[str, int, int, str]], shared: tuple,
             for day, (key, lists) in computed.items()}
 
 
-def _day_spans(ordered: list[TextKey], settings: tuple) -> Iterator[tuple[str, int, int, str]]:
+def _day_spans(ordered: list[TextKey], settings: tuple) -> Iterator[DaySpan]:
     """(day, start, end, chain key) for each day of `ordered`: the key covers the day and every day before."""
     chain = hashlib.blake2b(repr(settings).encode(), digest_size=16)
     start = 0
     for day, group in itertools.groupby(ordered, key=lambda key: key[1]):
         end = start + sum(1 for _ in group)
-        for pid, _, digest in ordered[start:end]:
-            chain.update(pid.encode() + b"\0" + digest)
+        chain.update(b"".join(pid.encode() + b"\0" + digest for pid, _, digest in ordered[start:end]))
         yield str(day), start, end, chain.hexdigest()
         start = end
 
@@ -279,19 +296,29 @@ def find_related(keys: list[TextKey], texts: Texts, count: int = 5, store: State
     if len(keys) < 2 or count < 1:
         return {}
     ordered = sorted(keys, key=lambda key: (key[1], key[0]))
-    stored = _load_cache(store, count)
-    counts = _counts_in_order(ordered, texts, stored)
-    squares = counts.data * counts.data
+    settings = _settings(count)
+    spans = list(_day_spans(ordered, settings))
+    cached = _load_days(store, [day for day, _, _, _ in spans], settings)
+    counts = _counts_in_order(ordered, spans, texts, cached)
     ids = [key[0] for key in ordered]
-    digests = [key[2] for key in ordered]
-    result = RelatedCache(stored.settings, ids, digests, counts)
-    spans = list(_day_spans(ordered, stored.settings))
-    todo = [span for span in spans if stored.days.get(span[0], ("",))[0] != span[3]]
-    computed = _compute_days(todo, (counts, squares, count), ids) if todo else {}
-    result.days = {day: computed[day] if day in computed else stored.days[day] for day, _, _, _ in spans}
-    if store is not None and (result.days != stored.days or result.ids != stored.ids):
-        store.save(CACHE, result, key=result.settings)
-    return {pid: related for _, lists in result.days.values() for pid, related in lists.items()}
+    todo = [span for span in spans if span[0] not in cached or cached[span[0]].chain != span[3]]
+    computed = _compute_days(todo, (counts, counts.data * counts.data, count), ids) if todo else {}
+    if store is not None:
+        _save_days(store, spans, ordered, counts, computed, settings)
+    lists = {day: computed[day][1] if day in computed else cached[day].lists for day, _, _, _ in spans}
+    return {pid: related for day_lists in lists.values() for pid, related in day_lists.items()}
+
+
+def _save_days(store: StateStore, spans: list[DaySpan], ordered: list[TextKey], counts: Any,
+               computed: dict[str, tuple[str, dict[str, list[str]]]], settings: tuple) -> None:
+    """The days computed again, each as an entry of its own; the entries of days no longer there dropped."""
+    for day, start, end, chain in spans:
+        if day in computed:
+            keys = ordered[start:end]
+            store.save(_entry(day), RelatedDay([key[0] for key in keys], [key[2] for key in keys],
+                                               counts[start:end], chain, computed[day][1]), key=settings)
+    store.prune(CACHE, [_entry(day) for day, _, _, _ in spans])
+    store.drop(CACHE)   # the one-file cache of site-gen 0.2.0 and before
 
 
 def as_papers(related: dict[str, list[str]], papers: list[Paper]) -> dict[str, list[Paper]]:

@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Callable
@@ -585,6 +586,53 @@ def test_related_papers_are_the_same_when_computed_on_every_core_and_in_small_bl
     assert one_process and related.related_papers(papers) == one_process
     copies = PaperCopies(records, tmp_path / "content", StateStore(tmp_path / "state"))   # what a build's process reads
     assert related.find_related(related.text_keys(papers), related.CachedTexts(copies)) == one_process
+
+
+def test_related_papers_of_a_new_day_count_and_store_only_that_day(tmp_path):
+    """In the style of Hugo's rebuild tests: change the papers, find the lists again with the cache,
+    count the texts counted and the day entries written, and compare with lists found afresh."""
+    rng = random.Random(3)
+    words = [f"term{n}" for n in range(40)]   # few enough to be shared, many enough to tell papers apart
+
+    def day_of(day: int, count: int = 6) -> list[Paper]:
+        return [Paper(id=f"d{day}p{i}", title=" ".join(rng.sample(words, 3)), date=dt.date(2024, 1, day),
+                      abstract=" ".join(rng.sample(words, 8))) for i in range(count)]
+
+    store = StateStore(tmp_path / "state")
+    entries = tmp_path / "state" / related.CACHE
+
+    def find(papers: list[Paper]) -> tuple[dict, list[str], dict[str, int]]:
+        """The lists, the ids of the papers whose texts were counted, and each day entry's inode."""
+        counted: list[str] = []
+
+        def texts(keys):
+            counted.extend(key[0] for key in keys)
+            return related.PaperTexts(papers)(keys)
+
+        lists = related.find_related(related.text_keys(papers), texts, 3, store)
+        assert lists == related.related_papers(papers, count=3)   # the same as found without a cache
+        return lists, counted, {path.name: path.stat().st_ino for path in entries.iterdir()}
+
+    papers = day_of(1) + day_of(2) + day_of(3)
+    _, counted, first = find(papers)
+    assert len(counted) == 18 and len(first) == 3
+
+    papers += day_of(4)                                        # a new day: only its papers counted and stored
+    lists, counted, second = find(papers)
+    assert sorted(counted) == sorted(p.id for p in papers[-6:])
+    assert {name for name in second if second[name] != first.get(name)} == {"2024-01-04.pickle"}
+    assert any(lists.get(p.id) for p in papers[-6:])
+
+    edited = next(p for p in papers if p.id == "d2p0")         # an edited text: its day counted again, its
+    papers = [replace(p, abstract="term1 term2 term3") if p is edited else p for p in papers]   # lists and those
+    _, counted, third = find(papers)                                                          # of the days after found again
+    assert sorted(counted) == [f"d2p{i}" for i in range(6)]
+    assert {name for name in third if third[name] != second[name]} == {f"2024-01-0{day}.pickle" for day in (2, 3, 4)}
+
+    papers = [p for p in papers if p.date.day != 3]            # a day gone: its entry with it
+    _, counted, fourth = find(papers)
+    assert counted == [] and sorted(fourth) == ["2024-01-01.pickle", "2024-01-02.pickle", "2024-01-04.pickle"]
+    assert fourth["2024-01-01.pickle"] == first["2024-01-01.pickle"]
 
 
 def _fails(message: str) -> None:
