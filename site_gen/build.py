@@ -16,7 +16,7 @@ from .fragments import DATABASE as FRAGMENTS, read_ahead
 from .incremental import Manifest, build_signature, inputs_digest
 from .output import OutputTrees, Tree
 from .content import PaperCopies, read_records
-from .kept_catalog import grouped
+from .kept_catalog import grouped, keep_catalog
 from .related import LIBRARIES as RELATED_LIBRARIES, CachedTexts, as_papers, find_related, text_keys
 from .render import SiteView, template_folders
 from .search import index_shards, keep_search_shards, plan_shards
@@ -103,10 +103,15 @@ def read_content(config: SiteConfig, content: Path, store: StateStore, parallel:
     clock("records")
     with Background(parallel, find_related, text_keys(papers), CachedTexts(copies), config.related, store,
                     start="forkserver") as finding_related:
-        catalog, keys = grouped(records, config, store, check)            # by day and by taxonomy (only
+        catalog, keys, changed = grouped(records, config, store, check)   # by day and by taxonomy (only
         clock("catalog")                                                  # new days, when others are kept)
-        related = as_papers(finding_related.result(), catalog.papers)
-        clock("related (waited for)")
+        with Background(parallel and changed, keep_catalog, store, records, config, catalog, keys,
+                        nice=10) as keeping:                              # kept for the next build, meanwhile
+            related = as_papers(finding_related.result(), catalog.papers)
+            clock("related (waited for)")
+            if changed:
+                keeping.result()
+                clock("catalog kept (waited for)")
     return SiteContent(catalog, related, keys, {p.id: p.content_digest for p in catalog.papers}, copies)
 
 

@@ -34,33 +34,34 @@ class KeptCatalog:
 
 
 def grouped(records: Records, config: SiteConfig, store: StateStore | None,
-            check: bool = False) -> tuple[Catalog, dict[str, str]]:
+            check: bool = False) -> tuple[Catalog, dict[str, str], bool]:
     """The catalog of the records and each paper's key, from the kept catalog if it holds the
-    records' first papers; the result is kept for the next build. With `check` (the dependency
-    check), one extended from the kept catalog must equal one grouped from every paper."""
-    settings = _settings(config)
-    kept = store.load(CATALOG_CACHE, key=settings) if store else None
+    records' first papers, and whether they are not the kept ones (to be kept, keep_catalog()).
+    With `check` (the dependency check), one extended from the kept catalog must equal one grouped
+    from every paper."""
+    kept = store.load(CATALOG_CACHE, key=_settings(config)) if store else None
     older = _older(kept, records) if isinstance(kept, KeptCatalog) else None
     if older is None:
         catalog = build_catalog(records.papers, config, store)
-        keys = paper_keys(catalog)
-    else:
-        older_catalog, keys = older
-        names = _term_names(older_catalog)
-        newer = records.papers[kept.papers:]
-        catalog = build_catalog(newer, config, older=older_catalog)
-        # a term named anew by a newer paper's spelling changes the key of every paper in it
-        renamed = [paper for key, taxonomy in catalog.taxonomies.items() for term in taxonomy.terms
-                   if names.get((key, term.slug), term.name) != term.name for paper in term.papers]
-        keys.update(paper_keys(catalog, newer + renamed))
-        if check:
-            _check(catalog, keys, records, config)
-        if not newer and not renamed:
-            return catalog, keys   # as kept
-    if store:
-        store.save(CATALOG_CACHE, KeptCatalog(records.days, len(records.papers),
-                                              _pickle((catalog, keys), records.papers)), key=settings)
-    return catalog, keys
+        return catalog, paper_keys(catalog), True
+    older_catalog, keys = older
+    names = _term_names(older_catalog)
+    newer = records.papers[kept.papers:]
+    catalog = build_catalog(newer, config, older=older_catalog)
+    # a term named anew by a newer paper's spelling changes the key of every paper in it
+    renamed = [paper for key, taxonomy in catalog.taxonomies.items() for term in taxonomy.terms
+               if names.get((key, term.slug), term.name) != term.name for paper in term.papers]
+    keys.update(paper_keys(catalog, newer + renamed))
+    if check:
+        _check(catalog, keys, records, config)
+    return catalog, keys, bool(newer or renamed)
+
+
+def keep_catalog(store: StateStore, records: Records, config: SiteConfig, catalog: Catalog,
+                 keys: dict[str, str]) -> None:
+    """Keep the records' catalog and paper keys for the next build (see grouped())."""
+    store.save(CATALOG_CACHE, KeptCatalog(records.days, len(records.papers), _pickle((catalog, keys), records.papers)),
+               key=_settings(config))
 
 
 def _check(catalog: Catalog, keys: dict[str, str], records: Records, config: SiteConfig) -> None:
