@@ -13,7 +13,8 @@ TEMPORARY_SUFFIX = ".site-gen-tmp"
 
 def write_atomically(path: Path, data: bytes, sync: bool = False) -> None:
     """Readers see the old bytes or the new; a failed write (a full disk) leaves no temporary file.
-    `sync`: on disk before the rename, for what must survive a crash of the machine."""
+    `sync`: for what must survive a crash of the machine, and be known to before what follows it:
+    the bytes are on the disk before the rename, and the rename is before this returns."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}{TEMPORARY_SUFFIX}")
     try:
@@ -26,6 +27,18 @@ def write_atomically(path: Path, data: bytes, sync: bool = False) -> None:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+    if sync:
+        sync_folder(path.parent)
+
+
+def sync_folder(folder: Path) -> None:
+    """The names made, replaced or removed in a folder on the disk (a file's own fsync does not
+    write its name)."""
+    handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
 
 
 @contextlib.contextmanager
@@ -46,8 +59,8 @@ def remove_temporaries(folder: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def save_pickle(path: Path, value: Any) -> None:
-    write_atomically(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+def save_pickle(path: Path, value: Any, sync: bool = False) -> None:
+    write_atomically(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), sync)
 
 
 def load_pickle(path: Path | None) -> Any:

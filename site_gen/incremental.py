@@ -138,5 +138,8 @@ def drop_manifest(store: StateStore, name: str) -> None:
 
 
 def save_manifest(store: StateStore, name: str, manifest: Manifest, folders: dict[str, int] | None = None) -> None:
-    store.save(f"manifests/{name}", manifest)
-    store.save(f"manifest-inputs/{name}", (manifest.inputs, folders or {}))
+    """On the disk when this returns: the tree's change log, removed next, stands for what the build
+    changed in the tree only until then, and after a crash a manifest of an earlier build would
+    have later builds link files from the tree as made from inputs they were not made from."""
+    store.save(f"manifests/{name}", manifest, durable=True)
+    store.save(f"manifest-inputs/{name}", (manifest.inputs, folders or {}), durable=True)

@@ -66,9 +66,10 @@ class StateStore:
             return stored[2]
         return None
 
-    def save(self, name: str, value: Any, key: Hashable = None) -> None:
-        """Readers see the old value or the new one, never half of either."""
-        save_pickle(self._file(name), (version_key(), key, value))
+    def save(self, name: str, value: Any, key: Hashable = None, durable: bool = False) -> None:
+        """Readers see the old value or the new one, never half of either. `durable`: on the disk
+        when this returns (what a crash of the machine must not take back, write_atomically)."""
+        save_pickle(self._file(name), (version_key(), key, value), sync=durable)
 
     def drop(self, name: str) -> None:
         self._file(name).unlink(missing_ok=True)
