@@ -15,8 +15,10 @@ import multiprocessing
 import os
 import pickle
 import signal
+import subprocess
 import sys
 import tempfile
+import threading
 from typing import Any, Callable, Iterable, Iterator
 
 from tqdm import tqdm
@@ -168,24 +170,85 @@ def _forked_pool(jobs: int, initializer: Callable[[], None]) -> Any:
 
 def map_on_threads(function: Callable[[Any], Any], items: list, jobs: int) -> list:
     """[function(item) for item in items] on up to `jobs` threads: for work that waits on a program
-    of its own (each thread runs one), not for Python code. The first error is raised."""
+    of its own (each thread runs one, run_program), not for Python code. The first error is raised."""
+    def unless_stopping(item: Any) -> Any:   # an item not begun when the command was interrupted
+        _PROGRAMS.check()
+        return function(item)
+
     if jobs < 2 or len(items) < 2:
-        return [function(item) for item in items]
+        return [unless_stopping(item) for item in items]
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(function, items))
+        return list(pool.map(unless_stopping, items))
 
 
 @contextlib.contextmanager
 def meanwhile(function: Callable[..., Any], *arguments: Any) -> Iterator[concurrent.futures.Future]:
     """`function(*arguments)` on a thread of its own while the block runs: for work that waits on
-    programs of its own, not for Python code. Leaving the block waits for it.
+    programs of its own (run_program), not for Python code. Leaving the block waits for it; leaving
+    it with an error (Ctrl-C, SIGTERM) first stops those programs, running and yet to run.
 
         with meanwhile(function, *arguments) as pending:
             ...                       # other work
             value = pending.result()  # its value, or its error raised here
     """
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as thread:
-        yield thread.submit(function, *arguments)
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as thread:
+            try:
+                yield thread.submit(function, *arguments)
+            except BaseException:
+                _PROGRAMS.stop()
+                raise
+    finally:
+        _PROGRAMS.stopping.clear()   # the thread is done: the next command runs its programs
+
+
+class ProgramStopped(Exception):
+    """A program was not run, or was stopped, because the command that wanted it was interrupted."""
+
+
+class _Programs:
+    """The programs that threads of this process are running: a signal reaches this process alone, so
+    an interrupted command stops them itself, instead of waiting for each to end."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.running: set[subprocess.Popen] = set()
+        self.stopping = threading.Event()
+
+    def check(self) -> None:
+        if self.stopping.is_set():
+            raise ProgramStopped("the command was interrupted")
+
+    def stop(self) -> None:
+        self.stopping.set()
+        with self.lock:
+            for process in self.running:
+                process.terminate()
+
+
+_PROGRAMS = _Programs()
+
+
+def run_program(command: list[str], timeout: float) -> subprocess.CompletedProcess:
+    """subprocess.run(command, capture_output=True, text=True, timeout=timeout), unless the command
+    running it is interrupted meanwhile (ProgramStopped)."""
+    with _PROGRAMS.lock:
+        _PROGRAMS.check()
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        _PROGRAMS.running.add(process)
+    try:
+        with process:
+            try:
+                stdout, stderr = process.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.communicate()
+                raise
+    finally:
+        with _PROGRAMS.lock:
+            _PROGRAMS.running.discard(process)
+    _PROGRAMS.check()   # stopped: its output tells nothing
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
 
 def default_jobs() -> int:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from .errors import SiteGenError
 from .incremental import fingerprint
-from .runtime import map_on_threads
+from .runtime import map_on_threads, run_program
 from .urls import Urls
 
 if TYPE_CHECKING:
@@ -132,7 +132,7 @@ def _run_pagefind(site: Path, output: Path, language: str, what: str) -> None:
     command = [sys.executable, "-m", "pagefind", "--site", str(site), "--output-path", str(output),
                "--force-language", language.split("-")[0], "--silent"]
     try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=3600)
+        result = run_program(command, timeout=3600)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise SiteGenError(f"search indexing (Pagefind) of {what} could not run: {exc}") from None
     if result.returncode != 0 or not (output / "pagefind.js").is_file():

@@ -115,6 +115,56 @@ def test_a_build_stopped_with_sigterm_says_so_stops_its_processes_and_leaves_the
     assert "Paper 2504 599 on diffusion" in (site.output / "papers" / "2504.00599" / "index.html").read_text()
 
 
+def test_a_build_stopped_while_it_indexes_search_stops_pagefind_and_indexes_no_more_shards(site):
+    """SIGTERM reaches site-gen alone, not the Pagefind runs it waits for: it stops them, and those it
+    had yet to start, instead of indexing every shard before it ends."""
+    site.configure("search_shard_papers: 100\nrelated: 0\n")   # a shard a day: one Pagefind run each
+    days = [(dt.date(2025, 3, 1) + dt.timedelta(days=n)).isoformat() for n in range(16)]
+    site.day(days[0], papers_of(days[0], 100, "2500"))
+    assert site.build().returncode == 0
+    before = snapshot(site.output)
+    for n, day in enumerate(days[1:], start=1):
+        site.day(day, papers_of(day, 100, f"25{n:02d}"))
+    build = start_cli("build", "--content", str(site.content), "--output", str(site.output), "--jobs", "2",
+                      cwd=site.root)
+    deadline = time.monotonic() + 120
+    while not (indexing := _running_pagefind(site.root)) and build.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert indexing, "the build finished, or never ran Pagefind, before it could be stopped"
+    build.send_signal(signal.SIGTERM)
+    code, _, stderr = finished(build, timeout=120)
+    assert code == 130 and "site-gen build: interrupted; nothing was changed" in stderr, stderr
+    left = [pid for pid in indexing if not _gone(pid)] + _running_pagefind(site.root)
+    assert not left, f"Pagefind processes {left} still at work after the build ended"
+    half = next(tree for tree in site.root.glob(".output.site-gen-*") if tree != site.output.resolve())
+    indexed = list(half.glob("pagefind/*/pagefind.js"))
+    assert len(indexed) < 8, f"{len(indexed)} of 16 shards indexed after the build was stopped"
+    assert snapshot(site.output) == before
+    result = site.build()
+    assert result.returncode == 0, result.stderr
+    assert len(list(site.output.glob("pagefind/*/pagefind.js"))) == 16
+
+
+def _running_pagefind(root: Path) -> list[int]:
+    """The Pagefind processes indexing pages of a folder (run from any of a build's threads)."""
+    found = []
+    for process in Path("/proc").glob("[0-9]*"):
+        try:
+            command = (process / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"pagefind" in command and str(root).encode() in command:
+            found.append(int(process.name))
+    return found
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return "zombie" in Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return True
+
+
 def _descendants(pid: int) -> list[int]:
     children = _children(pid)
     return [*children, *(grandchild for child in children for grandchild in _descendants(child))]
