@@ -6,7 +6,7 @@ import functools
 import hashlib
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Callable, Iterator, Mapping
+from typing import Callable, Iterable, Iterator, Mapping
 
 from markupsafe import Markup
 
