@@ -95,6 +95,9 @@ def _handler(state: BuildState, directory: Path):
     return Handler
 
 
+WATCHER_WAKE_MS = 250
+
+
 def watched_paths(config_path: Path | None, content: Path, config: SiteConfig) -> list[Path]:
     from .render import BUILTIN_TEMPLATES
     paths = [content, BUILTIN_TEMPLATES] + ([config.templates] if config.templates else [])
@@ -135,11 +138,18 @@ def serve(config_path: Path | None, content: Path, output: Path, port: int,
             return None
 
     config = rebuild() or SiteConfig()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    print(f"site-gen serve: http://127.0.0.1:{port}/ (Ctrl-C to stop)", flush=True)
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
     try:
-        for _changes in watch(*watched_paths(config_path, content, config), stop_event=stop, debounce=200):
-            config = rebuild() or config
+        # The site is served once the watcher is at work (its first batch, empty, comes when it has
+        # waited WATCHER_WAKE_MS): an edit made as soon as a reader sees the site is not missed.
+        for changes in watch(*watched_paths(config_path, content, config), stop_event=stop, debounce=200,
+                             rust_timeout=WATCHER_WAKE_MS, yield_on_timeout=True):
+            if serving.ident is None:   # not begun yet
+                serving.start()
+                print(f"site-gen serve: http://127.0.0.1:{port}/ (Ctrl-C to stop)", flush=True)
+            if changes:
+                config = rebuild() or config
     finally:
-        server.shutdown()
+        if serving.ident is not None:   # shutdown() waits for a serve_forever() that was never begun
+            server.shutdown()
         server.server_close()
