@@ -182,7 +182,7 @@ def map_on_threads(function: Callable[[Any], Any], items: list, jobs: int) -> li
 
 
 @contextlib.contextmanager
-def meanwhile(function: Callable[..., Any], *arguments: Any) -> Iterator[concurrent.futures.Future]:
+def meanwhile(function: Callable[..., Any], *arguments: Any) -> Iterator["_Pending"]:
     """`function(*arguments)` on a thread of its own while the block runs: for work that waits on
     programs of its own (run_program), not for Python code. Leaving the block waits for it; leaving
     it with an error (Ctrl-C, SIGTERM) first stops those programs, running and yet to run.
@@ -194,12 +194,28 @@ def meanwhile(function: Callable[..., Any], *arguments: Any) -> Iterator[concurr
     try:
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as thread:
             try:
-                yield thread.submit(function, *arguments)
+                yield _Pending(thread.submit(function, *arguments))
             except BaseException:
                 _PROGRAMS.stop()
                 raise
     finally:
         _PROGRAMS.stopping.clear()   # the thread is done: the next command runs its programs
+
+
+class _Pending:
+    """A thread's work, waited for a little at a time. The kernel hands a signal to any thread of the
+    process, and the main thread acts on it only once it wakes: waiting without end for the thread,
+    it would first wait for every program the thread runs, however long a SIGTERM waits with it."""
+
+    def __init__(self, future: concurrent.futures.Future):
+        self.future = future
+
+    def result(self) -> Any:
+        while True:
+            try:
+                return self.future.result(timeout=0.1)
+            except concurrent.futures.TimeoutError:
+                continue
 
 
 class ProgramStopped(Exception):
